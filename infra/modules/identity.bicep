@@ -1,0 +1,16 @@
+// The one user-assigned identity fleetdoc runs as: storage, Key Vault references,
+// Application Insights ingestion and every Azure read of the scan.
+param name string
+param location string
+param tags object = {}
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: name
+  location: location
+  tags: tags
+}
+
+output id string = identity.id
+output name string = identity.name
+output principalId string = identity.properties.principalId
+output clientId string = identity.properties.clientId
