@@ -1,0 +1,145 @@
+"""Background rows of a healthy cluster: inventory snapshots, ordinary logs and the odd benign event.
+
+The log lines are deliberately close to real trouble (timeouts that recovered,
+403s from an app's own API, image pulls) so that signatures are tested against
+near misses on every scan.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared.sample.builder import SampleCluster
+
+SNAPSHOT_EVERY = timedelta(minutes=5)
+
+AKS_SYSTEM_PODS = [
+    ("kube-system", "coredns", 2),
+    ("kube-system", "konnectivity-agent", 2),
+    ("kube-system", "metrics-server", 1),
+    ("kube-system", "ama-logs", 1),
+    ("kube-system", "extension-agent", 1),
+    ("kube-system", "extension-operator", 1),
+]
+ARC_SYSTEM_PODS = [
+    ("kube-system", "coredns", 1),
+    ("kube-system", "ama-logs", 1),
+    ("azure-arc", "clusterconnect-agent", 1),
+    ("azure-arc", "config-agent", 1),
+    ("azure-arc", "cluster-metadata-operator", 1),
+    ("azure-arc", "clusteridentityoperator", 1),
+    ("azure-arc", "controller-manager", 1),
+    ("azure-arc", "extension-manager", 1),
+    ("azure-arc", "kube-aad-proxy", 1),
+    ("azure-arc", "metrics-agent", 1),
+    ("azure-arc", "resource-sync-agent", 1),
+]
+APP_PODS = [("shop", "frontend", 3), ("shop", "cart", 2), ("shop", "checkout", 2), ("monitoring", "prometheus", 1)]
+
+BENIGN_LOGS = [
+    ("shop", "frontend", 'GET /api/products 200 12ms'),
+    ("shop", "frontend", 'GET /healthz 200 1ms'),
+    ("shop", "cart", 'cart updated for session 5f1c, 3 items'),
+    ("shop", "checkout", 'payment provider answered 403 for test card, retrying with live key'),
+    ("shop", "checkout", 'order 88121 committed in 45ms'),
+    ("shop", "cart", 'redis connection established after 1 retry'),
+    ("monitoring", "prometheus", 'level=info msg="Completed loading of configuration file"'),
+    ("kube-system", "coredns", '[INFO] 10.244.1.12:48211 - 1234 "A IN api.shop.svc.cluster.local. udp 50 false 512" NOERROR'),
+    ("kube-system", "metrics-server", 'I1012 scraped 3 nodes in 120ms'),
+    ("kube-system", "ama-logs", 'Successfully flushed 512 records to ingestion endpoint'),
+]
+
+
+def _pod_name(rng: random.Random, base: str, ordinal: int) -> str:
+    return f"{base}-{rng.getrandbits(36):09x}"[:len(base) + 11] + f"-{ordinal:x}{rng.getrandbits(16):04x}"[:6]
+
+
+def rows(
+    cluster: SampleCluster, now: datetime, window: timedelta, log_rows: int, rng: random.Random
+) -> dict[str, list[dict[str, Any]]]:
+    from shared.sample.builder import _ts
+
+    out: dict[str, list[dict[str, Any]]] = {"KubeNodeInventory": [], "KubePodInventory": [], "ContainerLogV2": []}
+    system = AKS_SYSTEM_PODS if cluster.kind == "aks" else ARC_SYSTEM_PODS
+    pods = []
+    for namespace, base, replicas in system + APP_PODS:
+        for i in range(replicas):
+            node = cluster.nodes[len(pods) % len(cluster.nodes)]
+            pods.append((namespace, base, _pod_name(rng, base, i), node, f"{rng.getrandbits(48):012x}", f"{rng.getrandbits(64):016x}"))
+    steps = int(window / SNAPSHOT_EVERY)
+    for step in range(steps):
+        moment = now - timedelta(minutes=2) - SNAPSHOT_EVERY * step
+        stamp = _ts(moment)
+        for node in cluster.nodes:
+            out["KubeNodeInventory"].append(
+                {
+                    "TimeGenerated": stamp,
+                    "Computer": node,
+                    "ClusterName": cluster.name,
+                    "ClusterId": cluster.id,
+                    "Status": "Ready",
+                    "KubeletVersion": "v1.31.5",
+                    "KubeProxyVersion": "v1.31.5",
+                    "KubernetesProviderID": "azure" if cluster.kind == "aks" else "k3s",
+                    "OperatingSystem": "Ubuntu 22.04.5 LTS",
+                    "Labels": '[{"kubernetes.io/os":"linux","agentpool":"nodepool1"}]',
+                    "LastTransitionTimeReady": _ts(now - timedelta(days=3)),
+                    "CreationTimeStamp": _ts(now - timedelta(days=30)),
+                    "_ResourceId": cluster.id,
+                    "_SubscriptionId": cluster.subscription,
+                    "Type": "KubeNodeInventory",
+                    "SourceSystem": "Containers",
+                }
+            )
+        for namespace, base, pod, node, uid, container_id in pods:
+            out["KubePodInventory"].append(
+                {
+                    "TimeGenerated": stamp,
+                    "Computer": node,
+                    "ClusterName": cluster.name,
+                    "ClusterId": cluster.id,
+                    "Namespace": namespace,
+                    "Name": pod,
+                    "ControllerName": base,
+                    "ControllerKind": "ReplicaSet",
+                    "ContainerName": f"{pod}/{base}",
+                    "ContainerID": container_id,
+                    "PodStatus": "Running",
+                    "ContainerStatus": "running",
+                    "ContainerStatusReason": "",
+                    "ContainerLastStatus": "",
+                    "PodRestartCount": 0,
+                    "ContainerRestartCount": 0,
+                    "PodUid": uid,
+                    "_ResourceId": cluster.id,
+                    "_SubscriptionId": cluster.subscription,
+                    "Type": "KubePodInventory",
+                    "SourceSystem": "Containers",
+                }
+            )
+    by_base = {(ns, base): (pod, node, cid) for ns, base, pod, node, _uid, cid in pods}
+    seconds = int(window.total_seconds())
+    for _ in range(log_rows):
+        namespace, base, message = BENIGN_LOGS[rng.randrange(len(BENIGN_LOGS))]
+        pod, node, container_id = by_base[(namespace, base)] if (namespace, base) in by_base else (base, cluster.nodes[0], "0")
+        out["ContainerLogV2"].append(
+            {
+                "TimeGenerated": _ts(now - timedelta(seconds=rng.randrange(60, seconds))),
+                "Computer": node,
+                "ContainerId": container_id,
+                "ContainerName": base,
+                "PodName": pod,
+                "PodNamespace": namespace,
+                "LogMessage": message,
+                "LogLevel": "info",
+                "LogSource": "stdout",
+                "_ResourceId": cluster.id,
+                "_SubscriptionId": cluster.subscription,
+                "Type": "ContainerLogV2",
+                "SourceSystem": "Containers",
+            }
+        )
+    return out
