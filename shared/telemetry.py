@@ -5,6 +5,11 @@ it runs in Azure). Code that runs a scan wraps it in `with scan_run_context(run_
 every record logged inside, by any logger, carries `scan_run_id`, which the Azure Monitor
 exporter sends as a custom dimension (customDimensions.scan_run_id / Properties in
 AppTraces), so one KQL filter shows all lines of one run across shards and instances.
+
+Do not pass `extra={"scan_run_id": ...}` inside a run: the record already has the
+attribute and `logging` raises KeyError on the overwrite. Nest `scan_run_context` instead.
+Work handed to a thread pool does not inherit the context: use
+`contextvars.copy_context().run` (asyncio tasks and `asyncio.to_thread` copy it already).
 """
 
 from __future__ import annotations
@@ -44,7 +49,6 @@ def scan_run_context(run_id: str) -> Iterator[str]:
 
 def _stamp(record: logging.LogRecord) -> None:
     run_id = _scan_run_id.get()
-    # An explicit extra={"scan_run_id": ...} wins over the context.
     if run_id is not None and getattr(record, SCAN_RUN_ATTRIBUTE, None) is None:
         setattr(record, SCAN_RUN_ATTRIBUTE, run_id)
 
