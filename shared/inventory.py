@@ -106,7 +106,8 @@ def assemble_clusters(resources: Iterable[dict[str, Any]]) -> list[Cluster]:
         kids = children.get(key, {})
         extensions = kids.get(EXTENSION_TYPE, [])
         pools = kids.get(AGENT_POOL_TYPE, []) or [
-            {"name": p.get("name"), "properties": p} for p in (res.get("properties") or {}).get("agentPoolProfiles") or []
+            {"name": p.get("name"), "properties": p}
+            for p in (res.get("properties") or {}).get("agentPoolProfiles") or []
         ]
         workspace, how = None, None
         for candidate, source in (

@@ -39,8 +39,12 @@ SETTINGS: dict[str, Setting] = {
         Setting("FLEETDOC_LANGUAGE", "en", "Language of notifications and reports: en, zh-Hans, zh-Hant or de."),
         Setting("FLEETDOC_SINCE", "24h", "Look-back window of a scan when no watermark exists yet (e.g. 30m, 6h, 1d)."),
         Setting("FLEETDOC_SHARD_QUEUE", "fleetdoc-shards", "Storage queue that carries one message per scan shard."),
-        Setting("FLEETDOC_STATE_TABLE", "fleetdocstate", "Table storage table holding findings state, runs and watermarks."),
-        Setting("FLEETDOC_REPORT_CONTAINER", "fleetdoc-reports", "Blob container receiving one JSON report per scan run."),
+        Setting(
+            "FLEETDOC_STATE_TABLE", "fleetdocstate", "Table storage table holding findings state, runs and watermarks."
+        ),
+        Setting(
+            "FLEETDOC_REPORT_CONTAINER", "fleetdoc-reports", "Blob container receiving one JSON report per scan run."
+        ),
         Setting(
             "FLEETDOC_INLINE_MAX_CLUSTERS",
             "25",

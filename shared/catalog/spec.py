@@ -80,7 +80,7 @@ class Signature(_Strict):
         if self.query is not None and self.table is None:
             raise ValueError(f"signature {self.name!r} has a query but no table")
         for term in (*self.all, *self.any, *self.none):
-            if not term.strip() or any(ch in term for ch in "\r\n\"\\"):
+            if not term.strip() or any(ch in term for ch in '\r\n"\\'):
                 raise ValueError(f"signature {self.name!r}: term {term!r} is empty or has quotes/newlines")
         return self
 

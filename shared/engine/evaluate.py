@@ -115,7 +115,9 @@ def evaluate_cluster(
     last = [catalog[INCONCLUSIVE_CHECK]] if INCONCLUSIVE_CHECK in catalog else []
     for check in checks + last:
         if not check.applies_to(cluster.kind):
-            coverage.append(Coverage(cluster.id, check.id, CoverageStatus.NOT_APPLICABLE, f"{cluster.kind.value} cluster"))
+            coverage.append(
+                Coverage(cluster.id, check.id, CoverageStatus.NOT_APPLICABLE, f"{cluster.kind.value} cluster")
+            )
             continue
         if check.spec.text_only:
             coverage.append(

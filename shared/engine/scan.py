@@ -107,9 +107,7 @@ def to_signal_row(row: dict[str, Any]) -> SignalRow:
     )
 
 
-def route_rows(
-    query: TableQuery, result: QueryResult, signals: dict[str, ClusterSignals]
-) -> None:
+def route_rows(query: TableQuery, result: QueryResult, signals: dict[str, ClusterSignals]) -> None:
     """File each summary row under its cluster; a partial result taints the whole table for those clusters."""
     for row in result.rows:
         key = str(row["ResourceId"]).lower()
@@ -153,7 +151,9 @@ async def _run_queries(
             else:
                 route_rows(query, result, signals)
                 if result.partial_error:
-                    errors.append(SourceError("logs", query.workspace_id, f"{query.table}: {result.partial_error}", "partial"))
+                    errors.append(
+                        SourceError("logs", query.workspace_id, f"{query.table}: {result.partial_error}", "partial")
+                    )
         if progress:
             progress(f"{query.table} @ {query.workspace_id.rsplit('/', 1)[-1]}", 1)
 
@@ -161,7 +161,11 @@ async def _run_queries(
 
 
 async def _gather_facts(
-    clusters: list[Cluster], catalog: Catalog, sources: Sources, start: datetime, end: datetime,
+    clusters: list[Cluster],
+    catalog: Catalog,
+    sources: Sources,
+    start: datetime,
+    end: datetime,
     signals: dict[str, ClusterSignals],
 ) -> None:
     """Metrics and Microsoft Graph facts, only for checks that need them."""

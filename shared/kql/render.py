@@ -100,7 +100,9 @@ def render_table_query(
         lines.append(f'| extend Signature = case({cases}, "")')
         lines.append("| where isnotempty(Signature)")
         if overrides:
-            subject_cases = ", ".join(f"Signature == {literals.string(q.name)}, {q.signature.subject}" for q in overrides)
+            subject_cases = ", ".join(
+                f"Signature == {literals.string(q.name)}, {q.signature.subject}" for q in overrides
+            )
             lines.append(f"| extend Subject = case({subject_cases}, Subject)")
         lines.append(f"| {summary}")
         if profile.snapshot:
@@ -119,7 +121,9 @@ def render_table_query(
             body = Template(q.signature.query).substitute(
                 window=window, clusters=clusters, signature=literals.string(q.name)
             )
-            branches.append(f"(base\n    | {body.strip()}\n    | project ResourceId, Signature, Subject, Count, FirstSeen, LastSeen, Samples)")
+            branches.append(
+                f"(base\n    | {body.strip()}\n    | project ResourceId, Signature, Subject, Count, FirstSeen, LastSeen, Samples)"
+            )
 
     header = f"let base = {table}\n| where {window}\n| where {clusters};\n"
     return header + "union\n" + ",\n".join(branches)

@@ -76,9 +76,7 @@ def managed_cluster(
     }
 
 
-def connected_cluster(
-    cluster_id: str, name: str, location: str, now: datetime, rng: random.Random
-) -> dict[str, Any]:
+def connected_cluster(cluster_id: str, name: str, location: str, now: datetime, rng: random.Random) -> dict[str, Any]:
     return {
         "id": cluster_id,
         "name": name,

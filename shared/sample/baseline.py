@@ -40,21 +40,25 @@ ARC_SYSTEM_PODS = [
 APP_PODS = [("shop", "frontend", 3), ("shop", "cart", 2), ("shop", "checkout", 2), ("monitoring", "prometheus", 1)]
 
 BENIGN_LOGS = [
-    ("shop", "frontend", 'GET /api/products 200 12ms'),
-    ("shop", "frontend", 'GET /healthz 200 1ms'),
-    ("shop", "cart", 'cart updated for session 5f1c, 3 items'),
-    ("shop", "checkout", 'payment provider answered 403 for test card, retrying with live key'),
-    ("shop", "checkout", 'order 88121 committed in 45ms'),
-    ("shop", "cart", 'redis connection established after 1 retry'),
+    ("shop", "frontend", "GET /api/products 200 12ms"),
+    ("shop", "frontend", "GET /healthz 200 1ms"),
+    ("shop", "cart", "cart updated for session 5f1c, 3 items"),
+    ("shop", "checkout", "payment provider answered 403 for test card, retrying with live key"),
+    ("shop", "checkout", "order 88121 committed in 45ms"),
+    ("shop", "cart", "redis connection established after 1 retry"),
     ("monitoring", "prometheus", 'level=info msg="Completed loading of configuration file"'),
-    ("kube-system", "coredns", '[INFO] 10.244.1.12:48211 - 1234 "A IN api.shop.svc.cluster.local. udp 50 false 512" NOERROR'),
-    ("kube-system", "metrics-server", 'I1012 scraped 3 nodes in 120ms'),
-    ("kube-system", "ama-logs", 'Successfully flushed 512 records to ingestion endpoint'),
+    (
+        "kube-system",
+        "coredns",
+        '[INFO] 10.244.1.12:48211 - 1234 "A IN api.shop.svc.cluster.local. udp 50 false 512" NOERROR',
+    ),
+    ("kube-system", "metrics-server", "I1012 scraped 3 nodes in 120ms"),
+    ("kube-system", "ama-logs", "Successfully flushed 512 records to ingestion endpoint"),
 ]
 
 
 def _pod_name(rng: random.Random, base: str, ordinal: int) -> str:
-    return f"{base}-{rng.getrandbits(36):09x}"[:len(base) + 11] + f"-{ordinal:x}{rng.getrandbits(16):04x}"[:6]
+    return f"{base}-{rng.getrandbits(36):09x}"[: len(base) + 11] + f"-{ordinal:x}{rng.getrandbits(16):04x}"[:6]
 
 
 def rows(
@@ -68,7 +72,16 @@ def rows(
     for namespace, base, replicas in system + APP_PODS:
         for i in range(replicas):
             node = cluster.nodes[len(pods) % len(cluster.nodes)]
-            pods.append((namespace, base, _pod_name(rng, base, i), node, f"{rng.getrandbits(48):012x}", f"{rng.getrandbits(64):016x}"))
+            pods.append(
+                (
+                    namespace,
+                    base,
+                    _pod_name(rng, base, i),
+                    node,
+                    f"{rng.getrandbits(48):012x}",
+                    f"{rng.getrandbits(64):016x}",
+                )
+            )
     steps = int(window / SNAPSHOT_EVERY)
     for step in range(steps):
         moment = now - timedelta(minutes=2) - SNAPSHOT_EVERY * step
@@ -124,7 +137,9 @@ def rows(
     seconds = int(window.total_seconds())
     for _ in range(log_rows):
         namespace, base, message = BENIGN_LOGS[rng.randrange(len(BENIGN_LOGS))]
-        pod, node, container_id = by_base[(namespace, base)] if (namespace, base) in by_base else (base, cluster.nodes[0], "0")
+        pod, node, container_id = (
+            by_base[(namespace, base)] if (namespace, base) in by_base else (base, cluster.nodes[0], "0")
+        )
         out["ContainerLogV2"].append(
             {
                 "TimeGenerated": _ts(now - timedelta(seconds=rng.randrange(60, seconds))),

@@ -254,8 +254,10 @@ class FleetBuilder:
         manifest = {
             "name": name,
             "now": _ts(self.now).replace(".000000Z", "Z"),
-            "workspaces": {meta["id"]: {"folder": folder, "customerId": meta["customerId"]}
-                           for folder, meta in self.workspaces.items()},
+            "workspaces": {
+                meta["id"]: {"folder": folder, "customerId": meta["customerId"]}
+                for folder, meta in self.workspaces.items()
+            },
         }
         (out / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         for folder in self.workspaces:

@@ -58,9 +58,7 @@ def generate(
         team = ("payments", "search", "edge", "retail", "ml", "data")[i % 6]
         prefix = "aks" if kind == "aks" else "arc"
         name = f"{prefix}-{team}-{i:02d}"
-        built.append(
-            builder.add_cluster(kind, name, sub, f"rg-{team}-{kind}", LOCATIONS[i % 3], folders[i % 2])
-        )
+        built.append(builder.add_cluster(kind, name, sub, f"rg-{team}-{kind}", LOCATIONS[i % 3], folders[i % 2]))
     healthy = {c.id for c in built[-HEALTHY:]}
     candidates = [c for c in built if c.id not in healthy]
     used_exclusively: set[str] = set()

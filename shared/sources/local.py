@@ -88,7 +88,7 @@ class EmbeddedWorkspace:
         for table, columns in table_schemas().items():
             if table not in PROFILES and table != "ContainerLog":
                 continue
-            typed = ", ".join(f'"{name}": \'{_DUCK_TYPES[kind]}\'' for name, kind in columns)
+            typed = ", ".join(f"\"{name}\": '{_DUCK_TYPES[kind]}'" for name, kind in columns)
             path = self.folder / f"{table}.jsonl"
             if path.exists() and path.stat().st_size > 0:
                 con.execute(
