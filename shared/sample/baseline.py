@@ -62,7 +62,12 @@ def _pod_name(rng: random.Random, base: str, ordinal: int) -> str:
 
 
 def rows(
-    cluster: SampleCluster, now: datetime, window: timedelta, log_rows: int, rng: random.Random
+    cluster: SampleCluster,
+    now: datetime,
+    window: timedelta,
+    log_rows: int,
+    rng: random.Random,
+    snapshot_every: timedelta = SNAPSHOT_EVERY,
 ) -> dict[str, list[dict[str, Any]]]:
     from shared.sample.builder import _ts
 
@@ -82,9 +87,9 @@ def rows(
                     f"{rng.getrandbits(64):016x}",
                 )
             )
-    steps = int(window / SNAPSHOT_EVERY)
+    steps = int(window / snapshot_every)
     for step in range(steps):
-        moment = now - timedelta(minutes=2) - SNAPSHOT_EVERY * step
+        moment = now - timedelta(minutes=2) - snapshot_every * step
         stamp = _ts(moment)
         for node in cluster.nodes:
             out["KubeNodeInventory"].append(

@@ -221,12 +221,13 @@ class FleetBuilder:
         return row
 
     # --- healthy background ------------------------------------------------------------
-    def add_baseline(self, cluster: SampleCluster, log_rows: int) -> None:
+    def add_baseline(self, cluster: SampleCluster, log_rows: int, snapshot_every: timedelta = SNAPSHOT_EVERY) -> None:
         from shared.sample import baseline
 
         if cluster.workspace_folder is None:
             return
-        for table, rows in baseline.rows(cluster, self.now, self.window, log_rows, self.rng).items():
+        generated = baseline.rows(cluster, self.now, self.window, log_rows, self.rng, snapshot_every)
+        for table, rows in generated.items():
             if table in cluster.dropped_tables:
                 continue
             self.rows[cluster.workspace_folder][table].extend(rows)
