@@ -271,6 +271,10 @@ class FleetBuilder:
                         fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
         if self.metrics:
             (out / "metrics.json").write_text(json.dumps(self.metrics, indent=1), encoding="utf-8")
-        directory = {"*": {}, **self.directory}
+        healthy_graph = {  # a healthy tenant: onboarding principal in few groups, custom locations enabled
+            "arc-onboarding-principal-groups": {"principal": "7d2c0f4e-5b1a-4c8e-9f3d-2a6b8c0e1f42", "groupCount": 14},
+            "custom-locations-principal": {"objectId": "51dfe1e8-70c6-4de5-a08e-e18aff23d815", "enabled": True},
+        }
+        directory = {"*": healthy_graph, **self.directory}
         (out / "directory.json").write_text(json.dumps(directory, indent=1), encoding="utf-8")
         return out
