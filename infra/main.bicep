@@ -71,6 +71,8 @@ var defaultSubscriptions = empty(scopeManagementGroup) ? [
   subscription().subscriptionId
 ] : []
 var readerSubscriptions = empty(requestedSubscriptions) ? defaultSubscriptions : requestedSubscriptions
+// The app gets an explicit scope: with neither list nor group, the deployment subscription.
+var effectiveScopeSubscriptions = empty(requestedSubscriptions) ? join(defaultSubscriptions, ',') : join(requestedSubscriptions, ',')
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -142,7 +144,7 @@ module functionApp 'modules/functionapp.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appInsightsConnectionString: monitoring.outputs.connectionString
     scanSchedule: scanSchedule
-    scopeSubscriptions: scopeSubscriptions
+    scopeSubscriptions: effectiveScopeSubscriptions
     scopeManagementGroup: scopeManagementGroup
     language: language
     since: since

@@ -148,6 +148,16 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           name: 'FLEETDOC_REMINDER_HOURS'
           value: string(reminderHours)
         }
+        // In Azure the fleet always comes from Azure ('auto' would pick the bundled sample
+        // fleet when no scope is set); the local fleet folder is a CLI-only option.
+        {
+          name: 'FLEETDOC_SOURCE'
+          value: 'azure'
+        }
+        {
+          name: 'FLEETDOC_DATA'
+          value: ''
+        }
         {
           name: 'AZURE_CLIENT_ID'
           value: identityClientId
