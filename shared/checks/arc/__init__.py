@@ -1,0 +1,1 @@
+"""Azure Arc-enabled Kubernetes platform checks (guide: arc-kubernetes-platform-troubleshooting)."""
