@@ -26,6 +26,8 @@ from bicep_model import (
     variables,
 )
 
+from shared.catalog.spec import LANGUAGES
+from shared.model import Severity
 from shared.settings import SETTINGS
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
@@ -290,3 +292,9 @@ def test_azd_project_and_parameters() -> None:
     required = {n for n, p in params.items() if "default" not in p}
     assert required <= set(mapped)
     assert mapped["teamsWebhookUrl"]["value"] == "${FLEETDOC_TEAMS_WEBHOOK_URL=}"
+
+
+def test_allowed_values_match_the_code() -> None:
+    params = parameters("main.bicep")
+    assert decorators(params["language"])["allowed"] == list(LANGUAGES)
+    assert set(decorators(params["notifyMinSeverity"])["allowed"]) == {s.value for s in Severity}
