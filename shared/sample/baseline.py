@@ -38,6 +38,17 @@ ARC_SYSTEM_PODS = [
     ("azure-arc", "resource-sync-agent", 1),
 ]
 APP_PODS = [("shop", "frontend", 3), ("shop", "cart", 2), ("shop", "checkout", 2), ("monitoring", "prometheus", 1)]
+# Services and the pod base name their selector matches (Container Insights sets KubePodInventory.ServiceName
+# from the selectors); `default/kubernetes` has no selector, its endpoints are managed by the API server.
+SERVICES = [
+    ("default", "kubernetes", "", None),
+    ("kube-system", "kube-dns", '[{"k8s-app":"kube-dns"}]', "coredns"),
+    ("kube-system", "metrics-server", '[{"k8s-app":"metrics-server"}]', "metrics-server"),
+    ("shop", "frontend", '[{"app":"frontend"}]', "frontend"),
+    ("shop", "cart", '[{"app":"cart"}]', "cart"),
+    ("shop", "checkout", '[{"app":"checkout"}]', "checkout"),
+    ("monitoring", "prometheus", '[{"app":"prometheus"}]', "prometheus"),
+]
 
 BENIGN_LOGS = [
     ("shop", "frontend", "GET /api/products 200 12ms"),
@@ -71,7 +82,13 @@ def rows(
 ) -> dict[str, list[dict[str, Any]]]:
     from shared.sample.builder import _ts
 
-    out: dict[str, list[dict[str, Any]]] = {"KubeNodeInventory": [], "KubePodInventory": [], "ContainerLogV2": []}
+    out: dict[str, list[dict[str, Any]]] = {
+        "KubeNodeInventory": [],
+        "KubePodInventory": [],
+        "KubeServices": [],
+        "ContainerLogV2": [],
+    }
+    service_of = {(ns, base): (name, selector) for ns, name, selector, base in SERVICES if base}
     system = AKS_SYSTEM_PODS if cluster.kind == "aks" else ARC_SYSTEM_PODS
     pods = []
     for namespace, base, replicas in system + APP_PODS:
@@ -112,7 +129,25 @@ def rows(
                     "SourceSystem": "Containers",
                 }
             )
+        for namespace, name, selector, _base in SERVICES:
+            out["KubeServices"].append(
+                {
+                    "TimeGenerated": stamp,
+                    "ClusterName": cluster.name,
+                    "ClusterId": cluster.id,
+                    "Namespace": namespace,
+                    "ServiceName": name,
+                    "ServiceType": "ClusterIP",
+                    "ClusterIp": f"10.0.{len(name)}.{len(namespace) * 7 % 250 + 2}",
+                    "SelectorLabels": selector,
+                    "_ResourceId": cluster.id,
+                    "_SubscriptionId": cluster.subscription,
+                    "Type": "KubeServices",
+                    "SourceSystem": "Containers",
+                }
+            )
         for namespace, base, pod, node, uid, container_id in pods:
+            service, selector = service_of.get((namespace, base), ("", ""))
             out["KubePodInventory"].append(
                 {
                     "TimeGenerated": stamp,
@@ -132,6 +167,8 @@ def rows(
                     "PodRestartCount": 0,
                     "ContainerRestartCount": 0,
                     "PodUid": uid,
+                    "PodLabel": selector or f'[{{"app":"{base}"}}]',
+                    "ServiceName": service,
                     "_ResourceId": cluster.id,
                     "_SubscriptionId": cluster.subscription,
                     "Type": "KubePodInventory",
