@@ -67,6 +67,12 @@ SETTINGS: dict[str, Setting] = {
             "Re-post open high and critical findings after this many hours; 0 turns reminders off.",
         ),
         Setting(
+            "FLEETDOC_SOURCE",
+            "auto",
+            "Where clusters and logs come from: azure, local (a fleet folder), sample (the bundled sample fleet) or auto (azure when a scope is set, else sample).",
+        ),
+        Setting("FLEETDOC_DATA", "", "Fleet folder read when FLEETDOC_SOURCE is local (layout in shared/sources/local.py)."),
+        Setting(
             "AZURE_CLIENT_ID",
             "",
             "Client id of the user-assigned managed identity that DefaultAzureCredential should use.",
