@@ -49,6 +49,15 @@ param notifyMinSeverity string = 'medium'
 @description('Re-post open high and critical findings after this many hours; 0 turns reminders off.')
 param reminderHours int = 0
 
+@description('Log Analytics query API endpoint; change for sovereign clouds (ARM and sign-in endpoints follow the cloud of the deployment).')
+param logsEndpoint string = 'https://api.loganalytics.io'
+
+@description('Token audience of the Log Analytics endpoint when it differs from the endpoint; empty = the endpoint.')
+param logsAudience string = ''
+
+@description('Microsoft Graph endpoint (ARC004/ARC014); change for sovereign clouds.')
+param graphEndpoint string = 'https://graph.microsoft.com'
+
 @secure()
 @description('Teams Workflows webhook URL; stored in Key Vault only. Empty: no Teams notifications.')
 param teamsWebhookUrl string = ''
@@ -60,6 +69,8 @@ var tags = {
   'azd-env-name': environmentName
   application: 'fleetdoc'
 }
+var resourceManager = environment().resourceManager
+var armEndpoint = endsWith(resourceManager, '/') ? substring(resourceManager, 0, length(resourceManager) - 1) : resourceManager
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var functionAppName = 'func-fleetdoc-${resourceToken}'
 var shardQueueName = 'fleetdoc-shards'
@@ -156,6 +167,10 @@ module functionApp 'modules/functionapp.bicep' = {
     notifyMinSeverity: notifyMinSeverity
     reminderHours: reminderHours
     authorityHost: environment().authentication.loginEndpoint
+    armEndpoint: armEndpoint
+    logsEndpoint: logsEndpoint
+    logsAudience: logsAudience
+    graphEndpoint: graphEndpoint
   }
 }
 

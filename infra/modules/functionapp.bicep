@@ -31,6 +31,10 @@ param teamsWebhookSecretUri string
 param notifyMinSeverity string
 param reminderHours int
 param authorityHost string
+param armEndpoint string
+param logsEndpoint string
+param logsAudience string
+param graphEndpoint string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   //checkov:skip=CKV_AZURE_225:A scheduled scan tolerates a zonal outage (the next run catches up through the watermarks); zone redundancy would require always-ready instances.
@@ -156,6 +160,27 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         }
         {
           name: 'FLEETDOC_DATA'
+          value: ''
+        }
+        {
+          name: 'FLEETDOC_ARM_ENDPOINT'
+          value: armEndpoint
+        }
+        {
+          name: 'FLEETDOC_LOGS_ENDPOINT'
+          value: logsEndpoint
+        }
+        {
+          name: 'FLEETDOC_LOGS_AUDIENCE'
+          value: logsAudience
+        }
+        {
+          name: 'FLEETDOC_GRAPH_ENDPOINT'
+          value: graphEndpoint
+        }
+        // Azure endpoints present public certificates: the system trust store is right.
+        {
+          name: 'FLEETDOC_CA_BUNDLE'
           value: ''
         }
         {

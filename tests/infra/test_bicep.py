@@ -60,6 +60,9 @@ PARAM_SETTING = {
     "notifyMinSeverity": "FLEETDOC_NOTIFY_MIN_SEVERITY",
     "reminderHours": "FLEETDOC_REMINDER_HOURS",
     "teamsWebhookUrl": "FLEETDOC_TEAMS_WEBHOOK_URL",
+    "logsEndpoint": "FLEETDOC_LOGS_ENDPOINT",
+    "logsAudience": "FLEETDOC_LOGS_AUDIENCE",
+    "graphEndpoint": "FLEETDOC_GRAPH_ENDPOINT",
 }
 VAR_SETTING = {
     "shardQueueName": "FLEETDOC_SHARD_QUEUE",
