@@ -132,7 +132,7 @@ module keyVault 'modules/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
   params: {
-    name: 'kv-fleetdoc-${resourceToken}'
+    name: 'kv-fd-${resourceToken}'
     location: location
     tags: tags
     principalId: identity.outputs.principalId

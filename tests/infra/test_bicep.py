@@ -301,3 +301,12 @@ def test_allowed_values_match_the_code() -> None:
     params = parameters("main.bicep")
     assert decorators(params["language"])["allowed"] == list(LANGUAGES)
     assert set(decorators(params["notifyMinSeverity"])["allowed"]) == {s.value for s in Severity}
+
+
+@pytest.mark.parametrize(("symbol", "max_length"), [("storage", 24), ("keyVault", 24), ("functionApp", 60)])
+def test_generated_names_fit_azure_limits(symbol: str, max_length: int) -> None:
+    # uniqueString() yields 13 characters.
+    _, body, _ = module("main.bicep", symbol)
+    name = variables("main.bicep").get(body["params"]["name"], body["params"]["name"])
+    assert isinstance(name, str) and name.count("${resourceToken}") == 1, name
+    assert len(name.replace("${resourceToken}", "x" * 13)) <= max_length
