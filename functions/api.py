@@ -88,7 +88,10 @@ async def explain(req: func.HttpRequest) -> func.HttpResponse:
         return _error(400, "no text to explain: send the error output as the body")
     from shared.explain import explain as explain_text  # written alongside; keep import cost off other routes
 
-    matches = explain_text(text, lang)
+    try:
+        matches = explain_text(text, lang)
+    except ValueError as err:  # ExplainInputError: empty, too long, unknown language
+        return _error(400, str(err))
     return _json({"lang": lang, "matches": [redact(m.to_json()) for m in matches]})
 
 
