@@ -200,3 +200,30 @@ def rows(
             }
         )
     return out
+
+
+# Azure Monitor platform metrics of the node pools' scale sets (hourly points, healthy values).
+VMSS_METRICS = {"OS Disk IOPS Consumed Percentage": (4.0, 35.0)}
+
+
+def metrics(cluster: SampleCluster, now: datetime, window: timedelta) -> dict[str, list[dict[str, Any]]]:
+    """Healthy metric points per node pool scale set of an AKS cluster (Arc nodes are not Azure VMs)."""
+    from shared.sample.builder import _ts
+
+    rng = random.Random(cluster.id)  # own stream: adding metrics must not shift the log rows' randomness
+    if cluster.kind != "aks":
+        return {}
+    scale_sets = sorted({node.rsplit("vmss", 1)[0] + "vmss" for node in cluster.nodes})
+    out: dict[str, list[dict[str, Any]]] = {}
+    for metric, (low, high) in VMSS_METRICS.items():
+        out[metric] = [
+            {
+                "resourceId": f"/subscriptions/{cluster.subscription}/resourceGroups/{cluster.node_resource_group}"
+                f"/providers/Microsoft.Compute/virtualMachineScaleSets/{vmss}",
+                "timestamp": _ts(now - timedelta(hours=hour, minutes=30)),
+                "value": round(rng.uniform(low, high), 1),
+            }
+            for vmss in scale_sets
+            for hour in range(int(window / timedelta(hours=1)))
+        ]
+    return out

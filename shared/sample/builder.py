@@ -224,6 +224,9 @@ class FleetBuilder:
     def add_baseline(self, cluster: SampleCluster, log_rows: int, snapshot_every: timedelta = SNAPSHOT_EVERY) -> None:
         from shared.sample import baseline
 
+        # Platform metrics exist whether or not the cluster is onboarded to Container Insights.
+        for metric, points in baseline.metrics(cluster, self.now, self.window).items():
+            self.metrics[cluster.id][metric].extend(points)
         if cluster.workspace_folder is None:
             return
         generated = baseline.rows(cluster, self.now, self.window, log_rows, self.rng, snapshot_every)
