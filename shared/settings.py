@@ -73,6 +73,31 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("FLEETDOC_DATA", "", "Fleet folder read when FLEETDOC_SOURCE is local (layout in shared/sources/local.py)."),
         Setting(
+            "FLEETDOC_ARM_ENDPOINT",
+            "https://management.azure.com",
+            "Azure Resource Manager endpoint (Resource Graph, ARM reads, metrics); change for sovereign clouds.",
+        ),
+        Setting(
+            "FLEETDOC_LOGS_ENDPOINT",
+            "https://api.loganalytics.io",
+            "Log Analytics query API endpoint; change for sovereign clouds.",
+        ),
+        Setting(
+            "FLEETDOC_LOGS_AUDIENCE",
+            "",
+            "Token audience for the Log Analytics endpoint when it differs from the endpoint itself; empty = the endpoint.",
+        ),
+        Setting(
+            "FLEETDOC_GRAPH_ENDPOINT",
+            "https://graph.microsoft.com",
+            "Microsoft Graph endpoint (ARC004/ARC014 facts); change for sovereign clouds.",
+        ),
+        Setting(
+            "FLEETDOC_CA_BUNDLE",
+            "",
+            "PEM CA bundle the Azure clients trust instead of the system store (TLS-inspecting proxies, tests); empty = system store.",
+        ),
+        Setting(
             "AZURE_CLIENT_ID",
             "",
             "Client id of the user-assigned managed identity that DefaultAzureCredential should use.",

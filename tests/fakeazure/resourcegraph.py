@@ -1,0 +1,92 @@
+"""Resource Graph tables of a fleet folder in DuckDB, queried with the same KQL the adapter sends."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import Any
+
+import duckdb_kql
+
+# ARG splits resources over tables; extensions and DCR associations live outside `resources`.
+TABLE_OF_TYPE = {
+    "microsoft.kubernetesconfiguration/extensions": "kubernetesconfigurationresources",
+    "microsoft.insights/datacollectionruleassociations": "insightsresources",
+}
+TABLES = ("resources", "kubernetesconfigurationresources", "insightsresources", "resourcecontainers")
+SCALAR = ("id", "name", "type", "tenantId", "kind", "location", "resourceGroup", "subscriptionId", "managedBy")
+DYNAMIC = ("sku", "plan", "properties", "tags", "identity", "zones", "extendedLocation")
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
+def _id_parts(resource_id: str) -> tuple[str, str]:
+    parts = resource_id.split("/")
+    lower = [p.lower() for p in parts]
+    sub = parts[lower.index("subscriptions") + 1] if "subscriptions" in lower else ""
+    rg = parts[lower.index("resourcegroups") + 1] if "resourcegroups" in lower else ""
+    return sub, rg
+
+
+def arg_row(resource: dict[str, Any]) -> dict[str, Any]:
+    """A resource as Resource Graph returns it: lower-case type, resourceGroup/subscriptionId columns, nulls."""
+    sub, rg = _id_parts(str(resource["id"]))
+    row: dict[str, Any] = {
+        "id": resource["id"],
+        "name": resource.get("name") or str(resource["id"]).rsplit("/", 1)[-1],
+        "type": str(resource.get("type", "")).lower(),
+        "tenantId": TENANT,
+        "kind": resource.get("kind", ""),
+        "location": resource.get("location", ""),
+        "resourceGroup": rg.lower(),
+        "subscriptionId": sub,
+        "managedBy": resource.get("managedBy", ""),
+    }
+    for column in DYNAMIC:
+        row[column] = resource.get(column)
+    return row
+
+
+class ResourceGraphData:
+    def __init__(self, resources: list[dict[str, Any]], subscriptions: list[str]):
+        self.subscriptions = subscriptions
+        self._con = duckdb_kql.connect()
+        self._lock = threading.Lock()
+        columns = ", ".join([f'"{c}" VARCHAR' for c in SCALAR] + [f'"{c}" JSON' for c in DYNAMIC])
+        for table in TABLES:
+            self._con.execute(f"CREATE TABLE {table} ({columns})")
+        rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in TABLES}
+        for res in resources:
+            row = arg_row(res)
+            table = TABLE_OF_TYPE.get(row["type"], "resources")
+            rows[table].append(tuple(row[c] for c in SCALAR) + tuple(json.dumps(row[c]) for c in DYNAMIC))
+        for sub in subscriptions:
+            container = {"id": f"/subscriptions/{sub}", "name": sub, "type": "microsoft.resources/subscriptions"}
+            row = arg_row(container) | {"subscriptionId": sub}
+            rows["resourcecontainers"].append(
+                tuple(row[c] for c in SCALAR) + tuple(json.dumps(row[c]) for c in DYNAMIC)
+            )
+        placeholders = ", ".join("?" for _ in SCALAR + DYNAMIC)
+        for table, values in rows.items():
+            if values:
+                self._con.executemany(f"INSERT INTO {table} VALUES ({placeholders})", values)
+        self.count = sum(len(v) for v in rows.values())
+
+    def query(self, kql: str, subscriptions: list[str]) -> list[dict[str, Any]]:
+        """Run `kql` over the given subscriptions only, ordered by id (what paging relies on)."""
+        match = re.match(r"\s*(\w+)\s*(\|.*)?$", kql, re.S)
+        if not match or match.group(1).lower() not in TABLES:
+            raise ValueError(f"unsupported Resource Graph query: {kql}")
+        scope = ", ".join(f"'{s}'" for s in subscriptions) or "''"
+        scoped = f"{match.group(1).lower()} | where subscriptionId in~ ({scope}) {match.group(2) or ''}"
+        with self._lock:
+            relation = duckdb_kql.kql(self._con, scoped)
+            names = relation.columns
+            kinds = [str(t) for t in relation.types]
+            result = []
+            for values in relation.fetchall():
+                row = {}
+                for name, kind, value in zip(names, kinds, values, strict=True):
+                    row[name] = json.loads(value) if kind == "JSON" and isinstance(value, str) else value
+                result.append(row)
+        return sorted(result, key=lambda r: str(r.get("id", "")).lower())
