@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -132,3 +133,55 @@ def monitor_extension(cluster_id: str, workspace_id: str) -> dict[str, Any]:
 
 def default_extensions(cluster_id: str, kind: str) -> list[dict[str, Any]]:
     return [_extension(cluster_id, "flux", "microsoft.flux", "flux-system", {"multiTenancy.enforce": "false"})]
+
+
+def node_network(subscription: str, node_rg: str, location: str, name: str) -> list[dict[str, Any]]:
+    """The Standard load balancer `kubernetes` and its managed outbound IP that every AKS node resource group holds.
+
+    Ids derive from the cluster name (no rng draw, so adding them leaves the sample's random stream unchanged).
+    """
+    outbound = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{name}/outbound"))
+    frontend = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{name}/frontend"))
+    network = f"/subscriptions/{subscription}/resourceGroups/{node_rg}/providers/Microsoft.Network"
+    lb_id = f"{network}/loadBalancers/kubernetes"
+    octets = uuid.uuid5(uuid.NAMESPACE_URL, name).bytes
+    return [
+        {
+            "id": lb_id,
+            "name": "kubernetes",
+            "type": "Microsoft.Network/loadBalancers",
+            "location": location,
+            "sku": {"name": "Standard", "tier": "Regional"},
+            "properties": {
+                "provisioningState": "Succeeded",
+                "frontendIPConfigurations": [
+                    {
+                        "id": f"{lb_id}/frontendIPConfigurations/{frontend}",
+                        "name": frontend,
+                        "properties": {"publicIPAddress": {"id": f"{network}/publicIPAddresses/{outbound}"}},
+                    }
+                ],
+                "backendAddressPools": [
+                    {"id": f"{lb_id}/backendAddressPools/kubernetes", "name": "kubernetes"},
+                    {"id": f"{lb_id}/backendAddressPools/aksOutboundBackendPool", "name": "aksOutboundBackendPool"},
+                ],
+                "loadBalancingRules": [],
+                "outboundRules": [{"id": f"{lb_id}/outboundRules/aksOutboundRule", "name": "aksOutboundRule"}],
+            },
+        },
+        {
+            "id": f"{network}/publicIPAddresses/{outbound}",
+            "name": outbound,
+            "type": "Microsoft.Network/publicIPAddresses",
+            "location": location,
+            "sku": {"name": "Standard", "tier": "Regional"},
+            "tags": {"aks-managed-type": "aks-slb-managed-outbound-ip"},
+            "properties": {
+                "provisioningState": "Succeeded",
+                "publicIPAddressVersion": "IPv4",
+                "publicIPAllocationMethod": "Static",
+                "ipAddress": f"20.{octets[0] % 200 + 20}.{octets[1]}.{octets[2] % 254 + 1}",
+                "ipConfiguration": {"id": f"{lb_id}/frontendIPConfigurations/{frontend}"},
+            },
+        },
+    ]

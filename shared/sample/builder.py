@@ -149,6 +149,8 @@ class FleetBuilder:
         if kind == "arc" and workspace:
             cluster.extra.append(arm.monitor_extension(cluster_id, self.workspaces[workspace]["id"]))
         cluster.extra.extend(arm.default_extensions(cluster_id, kind))
+        if kind == "aks":
+            cluster.extra.extend(arm.node_network(subscription, node_rg, location, name))
         self.clusters.append(cluster)
         return cluster
 
