@@ -68,6 +68,16 @@ BENIGN_LOGS = [
 ]
 
 
+# A scenario removes system pods from a cluster's background with this ARM tag on the cluster
+# (comma-separated `namespace/deployment`), e.g. the Arc cluster-connect agents when that feature is disabled.
+ABSENT_PODS_TAG = "fleetdoc-sample-absent-pods"
+
+
+def absent_pods(cluster: SampleCluster) -> set[str]:
+    value = str((cluster.resource.get("tags") or {}).get(ABSENT_PODS_TAG, ""))
+    return {item.strip() for item in value.split(",") if item.strip()}
+
+
 def _pod_name(rng: random.Random, base: str, ordinal: int) -> str:
     return f"{base}-{rng.getrandbits(36):09x}"[: len(base) + 11] + f"-{ordinal:x}{rng.getrandbits(16):04x}"[:6]
 
@@ -104,6 +114,8 @@ def rows(
                     f"{rng.getrandbits(64):016x}",
                 )
             )
+    absent = absent_pods(cluster)
+    pods = [p for p in pods if f"{p[0]}/{p[1]}" not in absent]  # after naming, so the rng stream is unchanged
     steps = int(window / snapshot_every)
     for step in range(steps):
         moment = now - timedelta(minutes=2) - snapshot_every * step
