@@ -118,7 +118,7 @@ def _groups(states: Sequence[FindingState]) -> list[list[FindingState]]:
 
 
 def _group_block(group: list[FindingState], labels: dict[str, str], resolved: bool) -> dict[str, Any]:
-    first = group[0]
+    first = max(group, key=lambda s: s.severity.rank)  # a check's severity is fixed; be safe if it changed
     detail = first.detail
     severity = first.severity.value
     lines = []

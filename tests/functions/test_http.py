@@ -8,6 +8,7 @@ import azure.functions as func
 import pytest
 
 from shared.catalog import load_catalog
+from shared.model import Severity
 from shared.runtime import sample_fleet_dir
 from shared.sources.local import LocalFleet
 from tests.functions.conftest import body, user_function
@@ -167,27 +168,55 @@ async def test_findings_rejects_bad_filters(functions: dict[str, Any], params: d
     assert response.status_code == 400
 
 
-async def test_findings_come_from_state_after_an_inline_run(functions: dict[str, Any], sample: dict[str, Any]) -> None:
-    from azure.functions.timer import TimerRequest
+async def test_findings_come_from_state(functions: dict[str, Any], sample: dict[str, Any]) -> None:
+    from shared.runtime import open_storage
+    from shared.state import apply_run
+    from tests.functions.test_transitions import T0, finding
 
     empty = await user_function(functions, "findings")(_get("findings"))
     assert body(empty) == {"count": 0, "findings": []}
-    await user_function(functions, "scan_fleet")(TimerRequest(past_due=False))  # 12 clusters <= 25: inline
+    one, two = sample["clusters"][0], sample["clusters"][1]
+    seeded = [
+        finding("NODE004", one.id, "kube-system/a", Severity.HIGH),
+        finding("EXT001", two.id, "", Severity.CRITICAL),
+    ]
+    async with open_storage() as storage:
+        await storage.state.put_findings(apply_run({}, seeded, [], "r1", T0).states)
     listed = body(await user_function(functions, "findings")(_get("findings")))
-    placed = {(p["check"], p["cluster"].lower()) for p in sample["scenarios"]}
-    seen = {(f["check"], f["cluster"].lower()) for f in listed["findings"]}
-    assert placed <= seen
+    assert [f["check"] for f in listed["findings"]] == ["EXT001", "NODE004"]
     assert {f["status"] for f in listed["findings"]} == {"new"}
-    one = sample["scenarios"][0]
-    by_id = body(await user_function(functions, "findings")(_get("findings", {"cluster": one["cluster"]})))
-    assert by_id["count"] >= 1 and {f["cluster"].lower() for f in by_id["findings"]} == {one["cluster"].lower()}
-    name = one["cluster"].rsplit("/", 1)[-1]
-    by_name = body(await user_function(functions, "findings")(_get("findings", {"cluster": name})))
-    assert by_name == by_id
-    severity = by_id["findings"][0]["severity"]
-    filtered = body(
-        await user_function(functions, "findings")(_get("findings", {"severity": severity, "status": "new"}))
+    by_id = body(
+        await user_function(functions, "findings")(
+            _get("findings", {"cluster": one.id.upper().replace("/SUBSCRIPTIONS", "/subscriptions")})
+        )
     )
-    assert filtered["count"] >= 1 and {f["severity"] for f in filtered["findings"]} == {severity}
+    assert [f["check"] for f in by_id["findings"]] == ["NODE004"]
+    by_name = body(await user_function(functions, "findings")(_get("findings", {"cluster": one.name})))
+    assert by_name == by_id
+    critical = body(
+        await user_function(functions, "findings")(_get("findings", {"severity": "critical", "status": "new"}))
+    )
+    assert [f["clusterName"] for f in critical["findings"]] == [two.name]
     resolved = body(await user_function(functions, "findings")(_get("findings", {"status": "resolved"})))
     assert resolved["count"] == 0
+
+
+async def test_timer_scans_a_small_fleet_inline(
+    functions: dict[str, Any], sample: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twelve sample clusters <= FLEETDOC_INLINE_MAX_CLUSTERS: no queue, the timer scans the shards itself."""
+    from azure.functions.timer import TimerRequest
+
+    from shared.runtime import open_storage
+
+    monkeypatch.setenv("FLEETDOC_INLINE_MAX_CLUSTERS", str(len(sample["clusters"])))
+    await user_function(functions, "scan_fleet")(TimerRequest(past_due=True))
+    async with open_storage() as storage:
+        states = await storage.state.list_findings()
+        (run_id,) = {s.changed_run for s in states}
+        run = await storage.state.get_run(run_id)
+        report = await storage.reports.read_report(run_id)
+    assert run is not None and run.status == "published" and run.clusters == len(sample["clusters"])
+    assert {f["fingerprint"] for f in report["findings"]} == {s.fingerprint for s in states}
+    placed = {(p["check"], p["cluster"].lower()) for p in sample["scenarios"]}
+    assert placed & {(s.check, s.cluster_key) for s in states}
