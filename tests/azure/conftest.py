@@ -54,7 +54,7 @@ def azure_config(server: FakeAzure, ca_bundle: str, **overrides: object) -> Azur
         "connection_verify": ca_bundle,
         "credential": StaticCredential(),
         "logs_audience": "https://api.loganalytics.io",
-        "timeout": 30.0,
+        "timeout": 120.0,
         "retries": 3,
         "backoff": 0.05,
     }

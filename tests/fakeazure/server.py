@@ -135,6 +135,12 @@ class FakeAzure:
             if str(cluster.get("type", "")).lower() != "microsoft.kubernetes/connectedclusters":
                 continue
             facts = {**default, **directory.get(key, {})}
+            custom = directory.get(key, {}).get("custom-locations-principal")
+            if isinstance(custom, dict):  # a per-cluster state: the feature is configured on the cluster
+                switch = "true" if custom.get("enabled") else "false"
+                cluster.setdefault("properties", {})["arcAgentryConfigurations"] = [
+                    {"feature": "customLocations", "settings": {"enabled": switch}}
+                ]
             if "arc-onboarding-principal-groups" not in facts:
                 continue  # ARM without systemData: nobody can tell who onboarded the cluster
             fact = facts["arc-onboarding-principal-groups"]
@@ -228,12 +234,14 @@ class FakeAzure:
             endpoint = "metrics"
         else:
             endpoint = "arm"
+        record = Request(endpoint, request.method, path, 0, body)  # recorded on arrival; status when answered
+        with self._lock:
+            self.requests.append(record)
         if not request.headers.get("Authorization", "").startswith("Bearer "):
             response: web.StreamResponse = _error(401, "AuthenticationFailed", "no bearer token")
         else:
             response = await self._faulted(endpoint, path, body) or await self._handle(endpoint, request, path, body)
-        with self._lock:
-            self.requests.append(Request(endpoint, request.method, path, response.status, body))
+        record.status = response.status
         return response
 
     async def _faulted(self, endpoint: str, path: str, body: dict[str, Any]) -> web.StreamResponse | None:

@@ -2,9 +2,11 @@
 
 Facts (the value shapes the ARC checks read):
 
-- `custom-locations-principal`: the tenant's service principal of the Custom Locations resource
-  provider (appId bc313c14-388c-4e7d-a58e-70017303ee3b): `{"objectId": str | None, "enabled": bool}`
-  — objectId None and enabled False when the principal is absent from the tenant.
+- `custom-locations-principal` (ARC014): `None` when the connected cluster's ARM body does not list the
+  custom-locations feature in `properties.arcAgentryConfigurations`; else `{"objectId": <object id of
+  the Custom Locations RP service principal (app bc313c14-388c-4e7d-a58e-70017303ee3b) or None when
+  absent from the tenant>, "enabled": <the feature's settings do not say enabled=false and the
+  principal exists>}`.
 - `arc-onboarding-principal-groups` (ARC004): the service principal that created the connected
   cluster (ARM `systemData.createdBy` when `createdByType` is Application) and its transitive group
   count: `{"principal": appId, "groupCount": int}`; `None` when a user onboarded the cluster. When
@@ -85,11 +87,10 @@ class GraphDirectory:
         if name not in FACTS:
             raise SourceFailure(f"unknown Microsoft Graph fact {name!r}", kind="not_found")
         try:
-            if name == "custom-locations-principal":
-                principal = await self._principal(CUSTOM_LOCATIONS_APP_ID)
-                return {"objectId": principal["objectId"], "enabled": principal["objectId"] is not None}
             if cluster.kind is not ClusterKind.ARC:
-                raise SourceFailure("only Arc clusters have an onboarding principal", kind="not_applicable")
+                raise SourceFailure(f"{name} is a fact about Arc clusters", kind="not_applicable")
+            if name == "custom-locations-principal":
+                return await self._custom_locations(cluster)
             return await self._onboarding_groups(cluster)
         except SourceFailure:
             raise
@@ -114,6 +115,22 @@ class GraphDirectory:
             found = (page.value or []) if page else []
             self._cache[key] = {"appId": app_id, "objectId": found[0].id if found else None}
         return self._cache[key]
+
+    async def _custom_locations(self, cluster: Cluster) -> dict[str, Any] | None:
+        """None unless the cluster's ARM body lists the custom-locations feature; else its object id and state."""
+        feature = next(
+            (
+                item
+                for item in cluster.properties.get("arcAgentryConfigurations") or []
+                if str(item.get("feature", "")).lower().replace("-", "").replace("_", "") == "customlocations"
+            ),
+            None,
+        )
+        if feature is None:
+            return None
+        principal = await self._principal(CUSTOM_LOCATIONS_APP_ID)
+        switched_on = str((feature.get("settings") or {}).get("enabled", "true")).lower() != "false"
+        return {"objectId": principal["objectId"], "enabled": switched_on and principal["objectId"] is not None}
 
     async def _onboarding_groups(self, cluster: Cluster) -> dict[str, Any] | None:
         system = cluster.resource.get("systemData")

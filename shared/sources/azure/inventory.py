@@ -219,7 +219,7 @@ class ResourceGraphInventory:
                     )
                     pools = [
                         {
-                            **pool.serialize(keep_readonly=True),
+                            **pool.as_dict(),
                             "type": "Microsoft.ContainerService/managedClusters/agentPools",
                         }
                         async for pool in aks.agent_pools.list(rg, name, **self._options.call_kwargs())
