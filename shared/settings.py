@@ -93,6 +93,11 @@ SETTINGS: dict[str, Setting] = {
             "Microsoft Graph endpoint (ARC004/ARC014 facts); change for sovereign clouds.",
         ),
         Setting(
+            "FLEETDOC_AZURE_TIMEOUT",
+            "60",
+            "Seconds each Azure call (Resource Graph, ARM, Log Analytics, metrics, Graph) may take before it counts as timed out.",
+        ),
+        Setting(
             "FLEETDOC_CA_BUNDLE",
             "",
             "PEM CA bundle the Azure clients trust instead of the system store (TLS-inspecting proxies, tests); empty = system store.",

@@ -3,53 +3,76 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import re
+import sys
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from shared.engine.scan import ScanResult, Sources, scan_fleet
 from shared.sources.azure import AzureConfig, open_azure_sources
 from shared.sources.local import LocalFleet
 from tests.fakeazure import FakeAzure
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 async def local_scan(fleet: Path) -> ScanResult:
     local = LocalFleet(fleet)
     try:
-        return await scan_fleet(Sources(local, local, local, local, name="local"), now=local.now)
+        return await scan_fleet(Sources(local, local, local, local, name="local"), now=datetime.now(UTC))
     finally:
         local.close()
 
 
-async def azure_scan(config: AzureConfig, fleet: Path) -> ScanResult:
-    now = LocalFleet(fleet).now
-    async with open_azure_sources(config) as sources:
-        return await scan_fleet(sources, now=now)
+async def cli_scan(fake: FakeAzure, ca_bundle: str) -> dict[str, Any]:
+    """`fleetdoc scan --source azure --format json` in a subprocess, configured only through its environment."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("FLEETDOC_", "AZURE_", "IDENTITY_", "MSI_"))},
+        "FLEETDOC_SCOPE_SUBSCRIPTIONS": ",".join(fake.subscriptions),
+        "FLEETDOC_ARM_ENDPOINT": fake.url,
+        "FLEETDOC_LOGS_ENDPOINT": fake.url,
+        "FLEETDOC_LOGS_AUDIENCE": "https://api.loganalytics.io",
+        "FLEETDOC_GRAPH_ENDPOINT": fake.url,
+        "FLEETDOC_CA_BUNDLE": ca_bundle,
+        "FLEETDOC_AZURE_TIMEOUT": "240",  # a 2-core machine running the fake and the local scan at once
+        **fake.identity_env,  # DefaultAzureCredential -> managed identity, as in the Functions host
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "shared.cli", "scan", "--source", "azure", "--format", "json",
+        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 300)
+    assert proc.returncode == 0, err.decode()[-3000:]
+    return json.loads(out)
 
 
-def findings(result: ScanResult) -> set[tuple[str, str, str, str]]:
-    return {(f.check, f.cluster.lower(), f.subject, f.fingerprint) for f in result.findings}
-
-
-def coverage(result: ScanResult) -> dict[tuple[str, str], str]:
-    """Status per (cluster, check); reasons name the source, so they are compared in the fault tests."""
-    return {(c.cluster.lower(), c.check): c.status.value for c in result.coverage}
-
-
-async def test_same_findings_as_local(fake: FakeAzure, config: AzureConfig, fleet: Path) -> None:
+async def test_cli_scan_azure_same_findings_as_local(fake: FakeAzure, tls: tuple[Any, str], fleet: Path) -> None:
     # Side by side: the local workspaces and the fake's run their DuckDB queries on different threads.
-    expected, actual = await asyncio.gather(local_scan(fleet), azure_scan(config, fleet))
-    assert actual.errors == []
-    assert findings(expected), "the sample fleet must produce findings for the comparison to mean anything"
-    assert findings(actual) == findings(expected)
-    assert coverage(actual) == coverage(expected)
-    assert [c.key for c in actual.clusters] == [c.key for c in expected.clusters]
-    assert {c.key: c.workspace_id for c in actual.clusters} == {c.key: c.workspace_id for c in expected.clusters}
-    # One Log Analytics query per workspace and table, nothing more.
+    # The CLI scans up to "now" like a real run; the sample fleet is stamped at the current hour.
+    actual, expected = await asyncio.gather(cli_scan(fake, tls[1]), local_scan(fleet))
+    assert actual["scan"]["errors"] == []
+    assert actual["scan"]["source"] == "azure"
+    local_findings = {(f.check, f.cluster.lower(), f.subject, f.fingerprint) for f in expected.findings}
+    assert local_findings, "the sample fleet must produce findings for the comparison to mean anything"
+    assert {(f["check"], f["cluster"].lower(), f["subject"], f["fingerprint"]) for f in actual["findings"]} == (
+        local_findings
+    )
+    assert {(c["cluster"].lower(), c["check"]): c["status"] for c in actual["coverage"]} == {
+        (c.cluster.lower(), c.check): c.status.value for c in expected.coverage
+    }
+    assert [(c["id"].lower(), c["workspace"]) for c in actual["clusters"]] == [
+        (c.key, c.workspace_id) for c in expected.clusters
+    ]
+    # One Log Analytics query per workspace and table, nothing more; the token came from managed identity.
     logs = [r for r in fake.requests if r.endpoint == "logs"]
-    assert len(logs) == len(actual.queries)
-    sent = sorted(r.body["query"] for r in logs)
-    assert sent == sorted(q.kql for q in actual.queries)
-    per_target = {(q.workspace_id, q.table) for q in actual.queries}
-    assert len(per_target) == len(actual.queries)
+    per_target = Counter((r.path, re.search(r"let base = (\w+)", r.body["query"]).group(1)) for r in logs)
+    assert set(per_target.values()) == {1}
+    assert len(logs) == actual["scan"]["queries"] == len(expected.queries)
+    assert fake.count("identity") >= 1
 
 
 async def test_get_cluster_reads_arm_fresh(fake: FakeAzure, config: AzureConfig, fleet: Path) -> None:

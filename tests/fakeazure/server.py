@@ -30,6 +30,7 @@ from shared.sources.local import LocalFleet
 from tests.fakeazure.resourcegraph import ResourceGraphData, _id_parts
 
 PAGE_MAX = 1000
+IDENTITY_SECRET = "fake-identity-header"
 CUSTOM_LOCATIONS_APP_ID = "bc313c14-388c-4e7d-a58e-70017303ee3b"
 
 
@@ -123,6 +124,7 @@ class FakeAzure:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.identity_port = 0
 
     def _directory_to_tenant(self) -> None:
         """Turn the fleet's recorded Graph facts into the tenant state that produces them ("*" = every cluster)."""
@@ -168,6 +170,14 @@ class FakeAzure:
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
 
+    @property
+    def identity_env(self) -> dict[str, str]:
+        """Environment that makes DefaultAzureCredential use this fake's managed identity endpoint."""
+        return {
+            "IDENTITY_ENDPOINT": f"http://127.0.0.1:{self.identity_port}/msi/token",
+            "IDENTITY_HEADER": IDENTITY_SECRET,
+        }
+
     def start(self) -> FakeAzure:
         ready = threading.Event()
 
@@ -192,6 +202,10 @@ class FakeAzure:
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
         await site.start()
         self.port = self._runner.addresses[0][1]
+        # The managed identity endpoint is plain HTTP on loopback, as App Service / Functions serve it.
+        identity = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await identity.start()
+        self.identity_port = self._runner.addresses[1][1]
 
     def stop(self) -> None:
         if self._loop is None:
@@ -234,11 +248,15 @@ class FakeAzure:
             endpoint = "metrics"
         else:
             endpoint = "arm"
+        if path == "/msi/token":
+            endpoint = "identity"
         record = Request(endpoint, request.method, path, 0, body)  # recorded on arrival; status when answered
         with self._lock:
             self.requests.append(record)
-        if not request.headers.get("Authorization", "").startswith("Bearer "):
-            response: web.StreamResponse = _error(401, "AuthenticationFailed", "no bearer token")
+        if endpoint == "identity":
+            response: web.StreamResponse = self._token(request)
+        elif not request.headers.get("Authorization", "").startswith("Bearer "):
+            response = _error(401, "AuthenticationFailed", "no bearer token")
         else:
             response = await self._faulted(endpoint, path, body) or await self._handle(endpoint, request, path, body)
         record.status = response.status
@@ -284,6 +302,20 @@ class FakeAzure:
             raise
         except Exception as err:  # a bug in the fake or an unsupported query: make it visible to the test
             return _error(400, "BadRequest", f"{type(err).__name__}: {err}")
+
+    def _token(self, request: web.Request) -> web.Response:
+        """App Service managed identity protocol (api-version 2019-08-01)."""
+        if request.headers.get("X-IDENTITY-HEADER") != IDENTITY_SECRET:
+            return web.json_response({"statusCode": 400, "message": "bad X-IDENTITY-HEADER"}, status=400)
+        resource = request.query.get("resource", "")
+        return web.json_response(
+            {
+                "access_token": f"fake-token-for-{resource}",
+                "expires_on": str(int(time.time()) + 3600),
+                "resource": resource,
+                "token_type": "Bearer",
+            }
+        )
 
     # --- Resource Graph --------------------------------------------------------------
     async def _resource_graph(self, body: dict[str, Any]) -> web.Response:

@@ -46,6 +46,7 @@ class AzureConfig:
             graph_endpoint=get_setting("FLEETDOC_GRAPH_ENDPOINT", env),
             connection_verify=get_setting("FLEETDOC_CA_BUNDLE", env) or None,
             logs_audience=get_setting("FLEETDOC_LOGS_AUDIENCE", env) or None,
+            timeout=float(get_setting("FLEETDOC_AZURE_TIMEOUT", env)),
         )
 
 
