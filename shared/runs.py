@@ -23,6 +23,7 @@ from shared.delivery.teams import RunChanges, at_least, build_card, post_card
 from shared.engine.scan import Sources, scan_clusters
 from shared.kql.literals import parse_duration
 from shared.model import Cluster, Severity
+from shared.querygate import GatedLogs
 from shared.redact import redact
 from shared.settings import get_setting
 from shared.state import RunRecord, StateStore, Status, apply_run
@@ -187,9 +188,10 @@ async def run_shard(
         wanted = {c.lower() for c in shard.cluster_ids}
         clusters = [c for c in inventory.clusters if c.key in wanted]
         errors = [e for e in inventory.errors if e.scope.lower() in wanted]
+        gated = replace(sources, logs=GatedLogs(sources.logs, state))  # fleet-wide bound across instances
         result = await scan_clusters(
             clusters,
-            sources,
+            gated,
             now=shard.end,
             since=shard.end - shard.start,
             lang=shard.lang,

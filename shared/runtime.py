@@ -149,21 +149,21 @@ class StorageConfig:
 
         return DefaultAzureCredential(managed_identity_client_id=self.client_id)
 
-    def table_service(self) -> Any:
+    def table_service(self, credential: Any = None) -> Any:
         from azure.data.tables.aio import TableServiceClient
 
         if self.connection_string:
             return TableServiceClient.from_connection_string(self.connection_string)
-        return TableServiceClient(endpoint=self.table_url, credential=self.credential())
+        return TableServiceClient(endpoint=self.table_url, credential=credential or self.credential())
 
-    def blob_service(self) -> Any:
+    def blob_service(self, credential: Any = None) -> Any:
         from azure.storage.blob.aio import BlobServiceClient
 
         if self.connection_string:
             return BlobServiceClient.from_connection_string(self.connection_string)
-        return BlobServiceClient(account_url=self.blob_url, credential=self.credential())
+        return BlobServiceClient(account_url=self.blob_url, credential=credential or self.credential())
 
-    def queue_client(self, queue: str) -> Any:
+    def queue_client(self, queue: str, credential: Any = None) -> Any:
         """Messages base64-encoded, as queue triggers expect by default."""
         from azure.storage.queue import TextBase64EncodePolicy
         from azure.storage.queue.aio import QueueClient
@@ -175,7 +175,7 @@ class StorageConfig:
         return QueueClient(
             account_url=self.queue_url,
             queue_name=queue,
-            credential=self.credential(),
+            credential=credential or self.credential(),
             message_encode_policy=TextBase64EncodePolicy(),
         )
 
@@ -197,9 +197,10 @@ class Storage:
     reports: Any  # shared.delivery.blob.BlobReports
     config: StorageConfig
     environ: Mapping[str, str]
+    credential: Any = None  # the managed identity credential shared by the clients (None: connection string)
 
     async def enqueue(self, messages: list[str]) -> None:
-        queue = self.config.queue_client(get_setting("FLEETDOC_SHARD_QUEUE", dict(self.environ)))
+        queue = self.config.queue_client(get_setting("FLEETDOC_SHARD_QUEUE", dict(self.environ)), self.credential)
         async with queue:
             try:
                 await queue.create_queue()
@@ -217,10 +218,15 @@ async def open_storage(environ: Mapping[str, str] | None = None) -> AsyncIterato
 
     env = dict(os.environ if environ is None else environ)
     config = StorageConfig.from_env(env)
-    state = await open_table_state(config.table_service(), get_setting("FLEETDOC_STATE_TABLE", env))
-    reports = BlobReports(config.blob_service(), get_setting("FLEETDOC_REPORT_CONTAINER", env))
+    credential = None if config.connection_string else config.credential()
     try:
-        yield Storage(state, reports, config, env)
+        state = await open_table_state(config.table_service(credential), get_setting("FLEETDOC_STATE_TABLE", env))
+        reports = BlobReports(config.blob_service(credential), get_setting("FLEETDOC_REPORT_CONTAINER", env))
+        try:
+            yield Storage(state, reports, config, env, credential)
+        finally:
+            await state.close()
+            await reports.close()
     finally:
-        await state.close()
-        await reports.close()
+        if credential is not None:
+            await credential.close()

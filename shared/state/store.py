@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from shared.model import Severity
 from shared.state.model import FindingState, RunRecord, Status, iso, parse_iso
 
-FINDING, RUN, WATERMARK, NOTIFY = "finding", "run", "watermark", "notify"
+FINDING, RUN, WATERMARK, NOTIFY, SLOT = "finding", "run", "watermark", "notify", "slot"
 
 
 class Backend(Protocol):
@@ -161,6 +161,33 @@ class StateStore:
             got = await self.backend.get(FINDING, fp)
             if got is not None:
                 await self.backend.upsert(FINDING, fp, {**_strip(got[0]), "lastNotified": iso(now)})
+
+
+    # query slots: a fleet-wide semaphore (Log Analytics allows 5 concurrent queries per identity) ---------
+    async def acquire_slot(self, slots: int, owner: str, now: datetime, lease: timedelta) -> int | None:
+        """Take a free (or expired) slot among `slots`; None when all are held. Leases expire, so a dead
+        worker's slot comes back after `lease`."""
+        for index in range(slots):
+            row = f"{index:03d}"
+            entity = {"owner": owner, "until": iso(now + lease)}
+            got = await self.backend.get(SLOT, row)
+            if got is None:
+                if await self.backend.insert(SLOT, row, entity):
+                    return index
+                continue
+            current, etag = got
+            until = parse_iso(current.get("until"))
+            if (not current.get("owner") or until is None or until <= now) and await self.backend.replace(
+                SLOT, row, entity, etag
+            ):
+                return index
+        return None
+
+    async def release_slot(self, index: int, owner: str) -> None:
+        row = f"{index:03d}"
+        got = await self.backend.get(SLOT, row)
+        if got is not None and got[0].get("owner") == owner:  # an expired lease may belong to someone else now
+            await self.backend.replace(SLOT, row, {"owner": "", "until": ""}, got[1])
 
 
 def _row_key(value: str) -> str:

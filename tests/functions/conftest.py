@@ -78,7 +78,7 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--tablePort",
         str(ports[2]),
     ]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         for port in ports:
@@ -92,9 +92,10 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:  # it waits for idle keep-alive connections; the data is throwaway
             proc.kill()
+            proc.wait(timeout=10)
 
 
 @dataclass

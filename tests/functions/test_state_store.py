@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,3 +87,52 @@ async def test_notification_claims(store: StateStore) -> None:
     assert await store.claim_notification("run:r2", T0, stale) is True
     await store.finish_notification("run:r2", "failed", T0, "HTTP 400")
     assert await store.claim_notification("run:r2", T0, stale) is True  # a failed post may be retried
+
+
+async def test_query_slots_are_leased(store: StateStore) -> None:
+    lease = timedelta(minutes=5)
+    held = [await store.acquire_slot(2, f"w{i}", T0, lease) for i in range(3)]
+    assert held == [0, 1, None]
+    await store.release_slot(0, "someone-else")  # only the owner releases
+    assert await store.acquire_slot(2, "w3", T0, lease) is None
+    await store.release_slot(0, "w0")
+    assert await store.acquire_slot(2, "w3", T0, lease) == 0
+    assert await store.acquire_slot(2, "w4", T0 + lease + timedelta(seconds=1), lease) == 0  # expired lease
+    await store.release_slot(0, "w3")  # w3's lease expired and was taken: its late release is a no-op
+    assert await store.acquire_slot(2, "w5", T0 + lease - timedelta(seconds=1), lease) is None
+
+
+async def test_gated_logs_never_exceed_the_slots(store: StateStore) -> None:
+    """Two 'instances' with their own gates share the store: at most `slots` queries run at once."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from shared.querygate import GatedLogs
+    from shared.runtime import sample_fleet_dir
+    from shared.sources.local import LocalFleet
+
+    fleet = LocalFleet(sample_fleet_dir())
+    running, peak = 0, 0
+
+    class Counting:  # the source boundary: counts calls in flight
+        async def query_workspace(self, workspace_id: str, query: str, start: datetime, end: datetime) -> Any:
+            nonlocal running, peak
+            running += 1
+            peak = max(peak, running)
+            try:
+                await asyncio.sleep(0.02)
+                return await fleet.query_workspace(workspace_id, query, start, end)
+            finally:
+                running -= 1
+
+    gates = [GatedLogs(Counting(), store, slots=2) for _ in range(2)]  # type: ignore[arg-type]
+    workspace = next(iter(fleet.workspaces))
+    now = datetime.now(UTC)
+    try:
+        results = await asyncio.gather(
+            *(gates[i % 2].query_workspace(workspace, "ContainerLogV2 | take 1", now, now) for i in range(10))
+        )
+    finally:
+        fleet.close()
+    assert peak == 2
+    assert all(len(r.rows) == 1 for r in results)
