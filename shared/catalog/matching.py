@@ -1,7 +1,7 @@
 """Python twin of the KQL `has` matching, so one signature serves queries and `explain`.
 
-Kusto's `has` matches whole terms: the phrase must not be glued to letters or
-digits on either side, compared case-insensitively.
+Kusto's `has` matches whole terms: the phrase must not be glued to ASCII letters
+or digits (Kusto's term characters) on either side, compared case-insensitively.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from shared.catalog.spec import Signature
 
-_ALNUM = r"[^\W_]"
+_ALNUM = "[A-Za-z0-9]"
 
 
 @lru_cache(maxsize=4096)

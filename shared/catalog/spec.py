@@ -25,7 +25,8 @@ GUIDES = (
     "aks-network-troubleshooting",
     "fleetdoc",  # MON checks: our own coverage checks
 )
-SignalKind = Literal["logs", "arm", "metrics", "graph", "text"]
+# coverage: derived from the other checks' coverage of the same cluster (MON003)
+SignalKind = Literal["logs", "arm", "metrics", "graph", "text", "coverage"]
 
 
 class _Strict(BaseModel):

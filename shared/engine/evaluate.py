@@ -60,6 +60,8 @@ def _blocker(check: Check, cluster: Cluster, signals: ClusterSignals, start: dat
             return f"metric {metric.name!r}: {signals.metric_errors[metric.name]}"
         if metric.name not in signals.metrics:
             return f"metric {metric.name!r} was not read"
+        if not signals.metrics[metric.name]:  # an empty series proves nothing about the resources
+            return f"metric {metric.name!r}: no data points in the scan window"
     for fact in spec.graph:
         if fact in signals.directory_errors:
             return f"Microsoft Graph {fact}: {signals.directory_errors[fact]}"

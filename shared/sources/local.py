@@ -18,13 +18,14 @@ import asyncio
 import json
 import threading
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources as package_files
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import duckdb_kql
+from duckdb_kql.engine import schema as duckdb_schema
 
 from shared.inventory import assemble_clusters
 from shared.kql.tables import PROFILES
@@ -43,6 +44,20 @@ _DUCK_TYPES = {
     "guid": "VARCHAR",
     "timespan": "INTERVAL",
 }
+
+
+# duckdb-kql renders `has` with a Unicode letter/digit boundary (`[^\pL\pN]`). Kusto's terms are runs of
+# ASCII alphanumerics, and RE2 compiles the ASCII class about 15x faster: with ~200 `has` terms per
+# fleet query, compiling the Unicode class dominated every embedded query (2-5 s of planning each).
+_UNICODE_BOUNDARY = r"[^\pL\pN]"
+_ASCII_BOUNDARY = "[^a-zA-Z0-9]"
+
+
+@lru_cache(maxsize=512)
+def _translate(kql: str, schema_key: str) -> str:
+    """KQL -> DuckDB SQL, cached: a scan sends the same query text to every workspace."""
+    sql = duckdb_kql.to_sql(kql, schema=json.loads(schema_key))
+    return sql.replace(_UNICODE_BOUNDARY, _ASCII_BOUNDARY)
 
 
 class EmbeddedWorkspaceError(SourceFailure):
@@ -81,6 +96,7 @@ class EmbeddedWorkspace:
     def __init__(self, folder: Path):
         self.folder = folder
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._schema_key = ""
         self._lock = threading.Lock()  # a DuckDB connection serves one query at a time
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
@@ -106,7 +122,8 @@ class EmbeddedWorkspace:
             try:
                 if self._con is None:
                     self._con = self._connect()
-                relation = duckdb_kql.kql(self._con, kql)
+                    self._schema_key = json.dumps(duckdb_schema(self._con), sort_keys=True)
+                relation = self._con.sql(_translate(kql, self._schema_key))
                 columns = relation.columns
                 return [dict(zip(columns, row, strict=True)) for row in relation.fetchall()]
             except (duckdb_kql.KqlError, duckdb.Error) as err:
