@@ -20,4 +20,4 @@ def evaluate(ctx: CheckContext) -> list[Hit]:
         if row.subject in explained
         or (row.first_seen and row.last_seen and row.last_seen - row.first_seen >= STUCK_AFTER)
     ]
-    return hits_by_subject(stuck + events)
+    return hits_by_subject(stuck + events + ctx.signal("kube-aad-proxy-missing"))
