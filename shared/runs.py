@@ -84,6 +84,8 @@ class RunConfig:
     min_severity: Severity
     reminder: timedelta | None
     ca_bundle: str = ""
+    post_attempts: int = 5  # webhook retries with exponential backoff from post_backoff seconds
+    post_backoff: float = 0.5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> RunConfig:
@@ -281,7 +283,13 @@ async def _notify(
     if changes.empty or not await state.claim_notification(key, now, STALE_CLAIM):
         return  # nothing to say, or posted already / being posted by another worker
     try:
-        await post_card(config.webhook, build_card(changes, run.lang, report_url), ca_bundle=config.ca_bundle)
+        await post_card(
+            config.webhook,
+            build_card(changes, run.lang, report_url),
+            attempts=config.post_attempts,
+            backoff=config.post_backoff,
+            ca_bundle=config.ca_bundle,
+        )
     except Exception as err:
         await state.finish_notification(key, "failed", now, str(err))
         raise  # the queue retries the message; the claim is released as "failed"
