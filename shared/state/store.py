@@ -162,7 +162,6 @@ class StateStore:
             if got is not None:
                 await self.backend.upsert(FINDING, fp, {**_strip(got[0]), "lastNotified": iso(now)})
 
-
     # query slots: a fleet-wide semaphore (Log Analytics allows 5 concurrent queries per identity) ---------
     async def acquire_slot(self, slots: int, owner: str, now: datetime, lease: timedelta) -> int | None:
         """Take a free (or expired) slot among `slots`; None when all are held. Leases expire, so a dead
