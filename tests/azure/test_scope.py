@@ -8,7 +8,7 @@ from pathlib import Path
 from shared.sources.azure import AzureConfig, azure_scope_configured, open_azure_sources
 from shared.sources.local import LocalFleet
 from tests.azure.conftest import azure_config
-from tests.fakeazure import FakeAzure
+from tests.fakeazure import FakeAzure, Fault
 
 
 def test_config_from_env() -> None:
@@ -61,3 +61,16 @@ async def test_resource_centric_query_matches_local(fake: FakeAzure, config: Azu
     assert actual == expected
     paths = [r.path for r in fake.requests if r.endpoint == "logs"]
     assert paths == [f"/v1{cluster.id}/query"]
+
+
+async def test_half_read_clusters_are_flagged(fake: FakeAzure, config: AzureConfig, fleet: Path) -> None:
+    """Extensions unreadable in every subscription: each cluster carries an error, so the engine won't call it healthy."""
+    fake.faults.append(Fault("resourcegraph", status=500, match="kubernetesconfigurationresources"))
+    async with open_azure_sources(config) as sources:
+        inventory = await sources.inventory.list_clusters()
+    clusters = {c.key for c in inventory.clusters}
+    assert clusters == {c.key for c in LocalFleet(fleet).clusters()}
+    assert {e.scope.lower() for e in inventory.errors if e.scope.lower() in clusters} == clusters
+    assert {e.scope for e in inventory.errors if e.scope.startswith("/subscriptions/") and e.scope.count("/") == 2} == {
+        f"/subscriptions/{s}" for s in fake.subscriptions
+    }

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 import duckdb_kql
@@ -55,21 +57,24 @@ class ResourceGraphData:
         columns = ", ".join([f'"{c}" VARCHAR' for c in SCALAR] + [f'"{c}" JSON' for c in DYNAMIC])
         for table in TABLES:
             self._con.execute(f"CREATE TABLE {table} ({columns})")
-        rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in TABLES}
+        rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
         for res in resources:
             row = arg_row(res)
-            table = TABLE_OF_TYPE.get(row["type"], "resources")
-            rows[table].append(tuple(row[c] for c in SCALAR) + tuple(json.dumps(row[c]) for c in DYNAMIC))
+            rows[TABLE_OF_TYPE.get(row["type"], "resources")].append(row)
         for sub in subscriptions:
             container = {"id": f"/subscriptions/{sub}", "name": sub, "type": "microsoft.resources/subscriptions"}
-            row = arg_row(container) | {"subscriptionId": sub}
-            rows["resourcecontainers"].append(
-                tuple(row[c] for c in SCALAR) + tuple(json.dumps(row[c]) for c in DYNAMIC)
-            )
-        placeholders = ", ".join("?" for _ in SCALAR + DYNAMIC)
-        for table, values in rows.items():
-            if values:
-                self._con.executemany(f"INSERT INTO {table} VALUES ({placeholders})", values)
+            rows["resourcecontainers"].append(arg_row(container) | {"subscriptionId": sub})
+        typed = ", ".join([f"\"{c}\": 'VARCHAR'" for c in SCALAR] + [f"\"{c}\": 'JSON'" for c in DYNAMIC])
+        with tempfile.TemporaryDirectory(prefix="fake-arg-") as tmp:  # bulk load: executemany is row by row
+            for table, values in rows.items():
+                if not values:
+                    continue
+                path = Path(tmp) / f"{table}.jsonl"
+                path.write_text("".join(json.dumps(v) + "\n" for v in values), encoding="utf-8")
+                self._con.execute(
+                    f"INSERT INTO {table} SELECT * FROM read_json(?, format='newline_delimited', columns={{{typed}}})",
+                    [str(path)],
+                )
         self.count = sum(len(v) for v in rows.values())
 
     def query(self, kql: str, subscriptions: list[str]) -> list[dict[str, Any]]:

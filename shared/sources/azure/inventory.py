@@ -176,9 +176,8 @@ class ResourceGraphInventory:
             return Inventory(clusters=[], errors=errors)
         self._remember_workspaces(resources)
         extras: list[dict[str, Any]] = []
-        for kql in (EXTENSIONS_QUERY, DCRA_QUERY):
-            found, _ = await self._query_isolated(kql, scope, errors)
-            extras.extend(found)
+        missing: set[str] = set()  # subscriptions whose extensions / DCR links / node resource groups failed
+        queries = [EXTENSIONS_QUERY, DCRA_QUERY]
         node_rgs = sorted(
             {
                 str((r.get("properties") or {}).get("nodeResourceGroup")).lower()
@@ -189,9 +188,26 @@ class ResourceGraphInventory:
         )
         for first in range(0, len(node_rgs), NODE_RG_CHUNK):
             chunk = ", ".join(_quote(rg) for rg in node_rgs[first : first + NODE_RG_CHUNK])
-            found, _ = await self._query_isolated(f"resources | where resourceGroup in~ ({chunk})", scope, errors)
+            queries.append(f"resources | where resourceGroup in~ ({chunk})")
+        for kql in queries:
+            found, readable = await self._query_isolated(kql, scope, errors)
             extras.extend(found)
-        return Inventory(clusters=assemble_clusters(_dedupe(resources + extras)), errors=errors)
+            if scope is None and readable == []:
+                missing.add("*")
+            elif scope is not None:
+                missing.update(set(scope) - set(readable or []))
+        clusters = assemble_clusters(_dedupe(resources + extras))
+        for cluster in clusters:  # half-read clusters are inconclusive, not healthy (no workspace, no extensions)
+            if "*" in missing or cluster.subscription_id in missing:
+                errors.append(
+                    SourceError(
+                        "inventory",
+                        cluster.id,
+                        "extensions, data collection rule links or node resource group could not be read (needs Reader)",
+                        "error",
+                    )
+                )
+        return Inventory(clusters=clusters, errors=errors)
 
     def _remember_workspaces(self, resources: list[dict[str, Any]]) -> None:
         for res in resources:
