@@ -72,7 +72,9 @@ def to_failure(err: BaseException, what: str, role: str) -> SourceFailure:
     if isinstance(err, ClientAuthenticationError | HttpResponseError):
         status = getattr(err, "status_code", None) or getattr(getattr(err, "response", None), "status_code", None)
         message = _short(err)
-        if status in (401, 403) or (isinstance(err, ClientAuthenticationError) and status is None):
+        if isinstance(err, ClientAuthenticationError) and status is None:  # no token at all (az login? identity?)
+            return SourceFailure(f"{what}: could not authenticate: {message}", kind="forbidden", role=role)
+        if status in (401, 403):
             return SourceFailure(f"{what}: forbidden ({status}): {message}", kind="forbidden", role=role)
         if status == 429:
             return SourceFailure(f"{what}: throttled after retries: {message}", kind="throttled")

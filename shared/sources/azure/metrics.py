@@ -48,8 +48,8 @@ class AzureMetrics:
         return self._clients[subscription]
 
     async def _scale_sets(self, cluster: Cluster) -> list[str]:
-        if VMSS_TYPE in cluster.related:
-            return [str(r["id"]) for r in cluster.related[VMSS_TYPE]]
+        if cluster.related:  # the node resource group was read with the inventory: it is authoritative
+            return [str(r["id"]) for r in cluster.related.get(VMSS_TYPE, [])]
         node_rg = cluster.properties.get("nodeResourceGroup")
         if not node_rg:
             return []
