@@ -9,10 +9,12 @@ from datetime import datetime
 
 from shared.catalog import Catalog
 from shared.kql.render import QualifiedSignature, render_table_query
+from shared.kql.tables import PROFILES
 from shared.model import Cluster
 
 # Log Analytics caps query text; 200 resource ids keep a query far below it.
 MAX_CLUSTERS_PER_QUERY = 200
+LIVENESS_TABLE = "KubeNodeInventory"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ def signatures_by_table(catalog: Catalog, kinds: Iterable[str] | None = None) ->
         for sig in check.spec.signatures:
             if sig.table:
                 tables[sig.table].append(QualifiedSignature(check.id, sig))
+    if tables and all(PROFILES[t].sparse for t in tables):
+        # An empty sparse table (KubeEvents: only non-Normal events) proves nothing unless the cluster is
+        # known to be sending data at all: the node inventory's heartbeat says so.
+        tables[LIVENESS_TABLE] = []
     return dict(tables)
 
 
