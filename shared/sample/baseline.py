@@ -116,6 +116,9 @@ def rows(
             )
     absent = absent_pods(cluster)
     pods = [p for p in pods if f"{p[0]}/{p[1]}" not in absent]  # after naming, so the rng stream is unchanged
+    # Only services whose pods this cluster runs (Arc clusters have no metrics-server; scenarios remove pods).
+    bases = {(p[0], p[1]) for p in pods}
+    services = [svc for svc in SERVICES if svc[3] is None or (svc[0], svc[3]) in bases]
     steps = int(window / snapshot_every)
     for step in range(steps):
         moment = now - timedelta(minutes=2) - snapshot_every * step
@@ -141,7 +144,7 @@ def rows(
                     "SourceSystem": "Containers",
                 }
             )
-        for namespace, name, selector, _base in SERVICES:
+        for namespace, name, selector, _base in services:
             out["KubeServices"].append(
                 {
                     "TimeGenerated": stamp,
