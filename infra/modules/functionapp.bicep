@@ -183,6 +183,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           name: 'FLEETDOC_CA_BUNDLE'
           value: ''
         }
+        // Per-call timeout of the Azure clients, in seconds (the code's default).
+        {
+          name: 'FLEETDOC_AZURE_TIMEOUT'
+          value: '60'
+        }
         {
           name: 'AZURE_CLIENT_ID'
           value: identityClientId
