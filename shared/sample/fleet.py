@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from shared.catalog import Catalog, load_catalog
 from shared.sample.builder import FleetBuilder, SampleCluster
@@ -62,11 +63,14 @@ def generate(
     healthy = {c.id for c in built[-HEALTHY:]}
     candidates = [c for c in built if c.id not in healthy]
     used_exclusively: set[str] = set()
+    patched: dict[str, set[str]] = {}  # ARM paths each cluster's scenarios have set
     placements: list[dict[str, str]] = []
     for check in injected:
         scenario = check.spec.sample
         kind = scenario.get("kind") or check.spec.applies_to[0].value
         pool = [c for c in candidates if c.kind == kind and c.id not in used_exclusively]
+        touched = _arm_paths(scenario)
+        pool = [c for c in pool if not touched & patched.get(c.id, set())] or pool  # don't overwrite a scenario
         if scenario.get("exclusive"):
             pool = [c for c in pool if not any(p["cluster"] == c.id for p in placements)] or pool
         if not pool:
@@ -75,6 +79,7 @@ def generate(
         if scenario.get("exclusive"):
             used_exclusively.add(target.id)
         builder.apply(target, {k: v for k, v in scenario.items() if k not in ("exclusive", "expect")})
+        patched.setdefault(target.id, set()).update(touched)
         placements.append({"check": check.id, "cluster": target.id})
     per_cluster = max(rows // max(len(built), 1), 1)
     for cluster in built:
@@ -82,6 +87,23 @@ def generate(
     path = builder.write(out)
     _record_placements(path, placements, sorted(healthy))
     return path
+
+
+def _arm_paths(scenario: dict[str, Any]) -> set[str]:
+    """The ARM leaf paths a scenario sets: two scenarios setting the same one cannot share a cluster."""
+    paths: set[str] = set()
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, child in value.items():
+                walk(f"{prefix}/{key}", child)
+        else:
+            paths.add(prefix)
+
+    walk("cluster", scenario.get("cluster") or {})
+    if "agent_pools" in scenario:
+        paths.add("agent_pools")
+    return paths
 
 
 def _record_placements(path: Path, placements: list[dict[str, str]], healthy: list[str]) -> None:
