@@ -80,6 +80,23 @@ def _progress_callback(progress: Progress) -> Callable[[str, int], None]:
     return update
 
 
+async def _record_state(path: str, result: ScanResult) -> dict[str, list[str]]:
+    """Carry findings across runs in a SQLite file, with the same transitions as the Functions app."""
+    from shared.state import apply_run
+    from shared.state.sqlite import open_sqlite_state
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    async with open_sqlite_state(path) as store:
+        previous = await store.findings_of_clusters(c.id for c in result.clusters)
+        transition = apply_run(previous, result.findings, result.coverage, result.scan_id, result.end)
+        await store.put_findings(transition.states)
+    return {
+        "new": sorted(s.fingerprint for s in transition.new),
+        "open": sorted(s.fingerprint for s in transition.still_open),
+        "resolved": sorted(s.fingerprint for s in transition.resolved),
+    }
+
+
 async def _run(args: argparse.Namespace, diagnose: str | None) -> tuple[ScanResult, str]:
     source = args.source or ("azure" if _azure_scope_configured() else ("local" if args.data else "sample"))
     since = parse_duration(args.since)
@@ -105,6 +122,9 @@ async def _run(args: argparse.Namespace, diagnose: str | None) -> tuple[ScanResu
                 result = await diagnose_cluster(sources, diagnose, **options)
             else:
                 result = await scan_fleet(sources, **options)
+    if getattr(args, "state", None):
+        result.state_changes = await _record_state(args.state, result)
+        note += f" · state {args.state}"
     return result, note
 
 
@@ -250,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--fail-on", choices=[s.value for s in Severity], help="exit 1 when a finding has this severity or worse"
         )
+        p.add_argument("--state", metavar="FILE", help="SQLite file keeping findings across runs (new, open, resolved)")
 
     scan = sub.add_parser("scan", help="scan the whole fleet")
     scan_options(scan)

@@ -115,3 +115,26 @@ def test_sample_command(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["now"] == "2026-11-20T12:00:00Z"
     assert len(json.loads((out / "inventory/resources.json").read_text())["value"]) > 14
+
+
+def test_state_file_tracks_new_open_and_resolved(tmp_path: Path, sample_dir: Path, sample_now, capsys) -> None:
+    from shared.sample.fleet import generate
+
+    state = str(tmp_path / "state.sqlite")
+    scan = ["scan", "--source", "local", "--format", "json", "--state", state]
+    assert main([*scan, "--data", str(sample_dir)]) == 0
+    first = _json(capsys)
+    fingerprints = sorted(f["fingerprint"] for f in first["findings"])
+    assert first["scan"]["state"] == {"new": fingerprints, "open": [], "resolved": []}
+
+    assert main([*scan, "--data", str(sample_dir)]) == 0
+    assert _json(capsys)["scan"]["state"] == {"new": [], "open": fingerprints, "resolved": []}
+
+    healed = generate(tmp_path / "healed", now=sample_now, scenarios=False)  # same clusters, no problems
+    assert main([*scan, "--data", str(healed)]) == 0
+    third = _json(capsys)
+    conclusive = {(c["cluster"].lower(), c["check"]) for c in third["coverage"] if c["status"] in ("ok", "finding")}
+    expected = sorted(f["fingerprint"] for f in first["findings"] if (f["cluster"].lower(), f["check"]) in conclusive)
+    assert third["findings"] == []
+    assert third["scan"]["state"]["resolved"] == expected
+    assert sorted(third["scan"]["state"]["open"]) == [] and third["scan"]["state"]["new"] == []

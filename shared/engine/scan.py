@@ -51,9 +51,10 @@ class ScanResult:
     coverage: list[Coverage]
     errors: list[SourceError]
     queries: list[TableQuery] = field(default_factory=list)
+    state_changes: dict[str, list[str]] | None = None  # fingerprints by new/open/resolved, when state is kept
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc = {
             "scan": {
                 "id": self.scan_id,
                 "source": self.source,
@@ -69,6 +70,9 @@ class ScanResult:
             "findings": [f.to_json() for f in self.findings],
             "coverage": [c.to_json() for c in self.coverage],
         }
+        if self.state_changes is not None:
+            doc["scan"]["state"] = self.state_changes
+        return doc
 
 
 def _iso(moment: datetime) -> str:

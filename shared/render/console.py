@@ -37,6 +37,12 @@ def render_scan(result: ScanResult, console: Console, source_note: str = "") -> 
         f"{len(result.clusters)} clusters · {len({q.workspace_id for q in result.queries})} workspaces · "
         f"{len(result.queries)} log queries · {len(result.findings)} findings"
     )
+    if result.state_changes is not None:
+        changes = result.state_changes
+        header += (
+            f"\nsince the last run: {len(changes['new'])} new, {len(changes['open'])} still open, "
+            f"{len(changes['resolved'])} resolved"
+        )
     console.print(Panel(header, expand=False))
 
     clusters = Table(title="Clusters", title_justify="left", show_lines=False)
