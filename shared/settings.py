@@ -71,7 +71,9 @@ SETTINGS: dict[str, Setting] = {
             "auto",
             "Where clusters and logs come from: azure, local (a fleet folder), sample (the bundled sample fleet) or auto (azure when a scope is set, else sample).",
         ),
-        Setting("FLEETDOC_DATA", "", "Fleet folder read when FLEETDOC_SOURCE is local (layout in shared/sources/local.py)."),
+        Setting(
+            "FLEETDOC_DATA", "", "Fleet folder read when FLEETDOC_SOURCE is local (layout in shared/sources/local.py)."
+        ),
         Setting(
             "FLEETDOC_ARM_ENDPOINT",
             "https://management.azure.com",
