@@ -37,7 +37,7 @@ def _parent_id(resource_id: str) -> str:
     return lowered.rsplit("/", 2)[0]
 
 
-def _id_parts(resource_id: str) -> tuple[str, str]:
+def id_parts(resource_id: str) -> tuple[str, str]:
     parts = resource_id.split("/")
     lower = [p.lower() for p in parts]
     sub = parts[lower.index("subscriptions") + 1] if "subscriptions" in lower else ""
@@ -102,7 +102,7 @@ def assemble_clusters(resources: Iterable[dict[str, Any]]) -> list[Cluster]:
     result = []
     for key, res in sorted(clusters.items()):
         kind = ARM_TYPES[str(res["type"]).lower()]
-        sub, rg = _id_parts(res["id"])
+        sub, rg = id_parts(res["id"])
         kids = children.get(key, {})
         extensions = kids.get(EXTENSION_TYPE, [])
         pools = kids.get(AGENT_POOL_TYPE, []) or [
@@ -121,7 +121,7 @@ def assemble_clusters(resources: Iterable[dict[str, Any]]) -> list[Cluster]:
         node_rg = str((res.get("properties") or {}).get("nodeResourceGroup") or "").lower()
         related: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for other in others:
-            _, other_rg = _id_parts(str(other.get("id", "")))
+            _, other_rg = id_parts(str(other.get("id", "")))
             if node_rg and other_rg.lower() == node_rg:
                 related[str(other.get("type", "")).lower()].append(other)
         result.append(

@@ -11,6 +11,8 @@ from typing import Any
 
 import duckdb_kql
 
+from shared.inventory import id_parts
+
 # ARG splits resources over tables; extensions and DCR associations live outside `resources`.
 TABLE_OF_TYPE = {
     "microsoft.kubernetesconfiguration/extensions": "kubernetesconfigurationresources",
@@ -22,17 +24,9 @@ DYNAMIC = ("sku", "plan", "properties", "tags", "identity", "zones", "extendedLo
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 
-def _id_parts(resource_id: str) -> tuple[str, str]:
-    parts = resource_id.split("/")
-    lower = [p.lower() for p in parts]
-    sub = parts[lower.index("subscriptions") + 1] if "subscriptions" in lower else ""
-    rg = parts[lower.index("resourcegroups") + 1] if "resourcegroups" in lower else ""
-    return sub, rg
-
-
 def arg_row(resource: dict[str, Any]) -> dict[str, Any]:
     """A resource as Resource Graph returns it: lower-case type, resourceGroup/subscriptionId columns, nulls."""
-    sub, rg = _id_parts(str(resource["id"]))
+    sub, rg = id_parts(str(resource["id"]))
     row: dict[str, Any] = {
         "id": resource["id"],
         "name": resource.get("name") or str(resource["id"]).rsplit("/", 1)[-1],

@@ -26,8 +26,9 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from shared.inventory import id_parts
 from shared.sources.local import LocalFleet
-from tests.fakeazure.resourcegraph import ResourceGraphData, _id_parts
+from tests.fakeazure.resourcegraph import ResourceGraphData
 
 PAGE_MAX = 1000
 IDENTITY_SECRET = "fake-identity-header"
@@ -114,7 +115,7 @@ class FakeAzure:
         self._arg_calls: list[float] = []
         resources = self.fleet.resources() + list(extra_resources or []) + self._scale_sets()
         self.resources = {str(r["id"]).lower(): r for r in resources}
-        self.subscriptions = sorted({_id_parts(str(r["id"]))[0] for r in resources if _id_parts(str(r["id"]))[0]})
+        self.subscriptions = sorted({id_parts(str(r["id"]))[0] for r in resources if id_parts(str(r["id"]))[0]})
         self._directory_to_tenant()
         self.arg = ResourceGraphData(list(self.resources.values()), self.subscriptions)
         self.customer_ids = {
@@ -361,7 +362,7 @@ class FakeAzure:
 
     # --- ARM ---------------------------------------------------------------------------
     def _arm(self, path: str) -> web.Response:
-        sub = _id_parts(path)[0]
+        sub = id_parts(path)[0]
         if sub in self.forbidden_subscriptions:
             return _error(403, "AuthorizationFailed", f"no access to subscription {sub}")
         lower = path.lower().rstrip("/")
@@ -476,7 +477,7 @@ class FakeAzure:
     def _metrics(self, path: str, query: Any) -> web.Response:
         resource_id = path[: -len("/providers/Microsoft.Insights/metrics")].lstrip("/")
         resource_id = "/" + resource_id
-        if _id_parts(resource_id)[0] in self.forbidden_subscriptions:
+        if id_parts(resource_id)[0] in self.forbidden_subscriptions:
             return _error(403, "AuthorizationFailed", "no access")
         names = [n for n in (query.get("metricnames") or "").split(",") if n]
         aggregation = (query.get("aggregation") or "Average").split(",")[0].lower()
