@@ -155,12 +155,14 @@ def _short(value: str) -> str:
     return hashlib.sha256(value.lower().encode()).hexdigest()[:12]
 
 
-async def start_run(sources: Sources, state: StateStore, config: RunConfig, now: datetime) -> list[Shard]:
+async def start_run(
+    sources: Sources, state: StateStore, config: RunConfig, now: datetime, run_id: str | None = None
+) -> list[Shard]:
     """Inventory the fleet, plan the shards and record the run (the caller enqueues or runs them)."""
     inventory = await sources.inventory.list_clusters()
     for error in inventory.errors:
         log.warning("inventory: %s %s: %s", error.kind, error.scope, error.message)
-    run_id = new_run_id(now)
+    run_id = run_id or new_run_id(now)
     shards = plan_shards(run_id, inventory.clusters, await state.watermarks(), now, config.since, config.lang)
     run = RunRecord(run_id, now, sources.name, config.lang, len(shards), len(inventory.clusters))
     await state.create_run(run)

@@ -202,15 +202,23 @@ async def test_findings_come_from_state(functions: dict[str, Any], sample: dict[
 
 
 async def test_timer_scans_a_small_fleet_inline(
-    functions: dict[str, Any], sample: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    functions: dict[str, Any], sample: dict[str, Any], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Twelve sample clusters <= FLEETDOC_INLINE_MAX_CLUSTERS: no queue, the timer scans the shards itself."""
+    import logging
+
     from azure.functions.timer import TimerRequest
 
     from shared.runtime import open_storage
 
     monkeypatch.setenv("FLEETDOC_INLINE_MAX_CLUSTERS", str(len(sample["clusters"])))
-    await user_function(functions, "scan_fleet")(TimerRequest(past_due=True))
+    with caplog.at_level(logging.INFO):
+        await user_function(functions, "scan_fleet")(TimerRequest(past_due=True))
+    # every line the run logged carries its scan run id (Application Insights custom dimension)
+    run_lines = [r for r in caplog.records if r.name.startswith(("functions", "shared"))]
+    assert run_lines and {getattr(r, "scan_run_id", None) for r in run_lines} != {None}
+    unstamped = [(r.name, r.getMessage()) for r in run_lines if getattr(r, "scan_run_id", None) is None]
+    assert not unstamped
     async with open_storage() as storage:
         states = await storage.state.list_findings()
         (run_id,) = {s.changed_run for s in states}
