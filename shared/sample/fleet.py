@@ -81,9 +81,12 @@ def generate(
         builder.apply(target, {k: v for k, v in scenario.items() if k not in ("exclusive", "expect")})
         patched.setdefault(target.id, set()).update(touched)
         placements.append({"check": check.id, "cluster": target.id})
-    per_cluster = max(rows // max(len(built), 1), 1)
+    # `rows` ordinary log lines in all: spread over the clusters whose container logs reach a workspace
+    logging = [c.id for c in built if c.workspace_folder and "ContainerLogV2" not in c.dropped_tables]
+    share, extra = divmod(rows, max(len(logging), 1))
     for cluster in built:
-        builder.add_baseline(cluster, per_cluster)
+        position = logging.index(cluster.id) if cluster.id in logging else None
+        builder.add_baseline(cluster, 0 if position is None else share + (1 if position < extra else 0))
     path = builder.write(out)
     _record_placements(path, placements, sorted(healthy))
     return path
