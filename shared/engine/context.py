@@ -11,6 +11,10 @@ from shared.model import Cluster, Hit
 from shared.sources.base import MetricPoint
 
 
+class Inconclusive(Exception):
+    """Raised by a check that cannot conclude on this cluster (missing input); the message is the reason."""
+
+
 @dataclass(frozen=True)
 class SignalRow:
     """One summarized row of the fleet query: a signature seen for a subject on a cluster."""

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.catalog import Catalog, Check
-from shared.engine.context import CheckContext, SignalRow, hits_by_subject
+from shared.engine.context import CheckContext, Inconclusive, SignalRow, hits_by_subject
 from shared.engine.texts import cluster_params, render
 from shared.kql.tables import PROFILES
 from shared.model import Cluster, Coverage, CoverageStatus, Finding, Hit
@@ -144,6 +144,10 @@ def evaluate_cluster(
         try:
             hits = check.evaluate(ctx) if check.evaluate else hits_by_subject(ctx.all_rows())
             new = [_finding(check, cluster, hit, lang) for hit in hits]
+        except Inconclusive as err:
+            inconclusive[check.id] = str(err)
+            coverage.append(Coverage(cluster.id, check.id, CoverageStatus.INCONCLUSIVE, str(err)))
+            continue
         except Exception as err:  # one check's bug must not hide the others' results
             log.exception("check %s failed on %s", check.id, cluster.id)
             reason = f"check failed: {type(err).__name__}: {err}"

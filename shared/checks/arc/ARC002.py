@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.checks.arc._arm import iso, parse_time
-from shared.engine.context import CheckContext
+from shared.engine.context import CheckContext, Inconclusive
 from shared.model import Hit
 
 NOT_CONNECTED = ("Offline", "Expired", "AgentNotInstalled")
@@ -20,7 +20,7 @@ def evaluate(ctx: CheckContext) -> list[Hit]:
     props = ctx.cluster.properties
     status = props.get("connectivityStatus")
     if not status:
-        raise ValueError("connectivityStatus is missing from the connected cluster's ARM body")
+        raise Inconclusive("connectivityStatus is missing from the connected cluster's ARM body")
     last = parse_time(props.get("lastConnectivityTime"))
     created = parse_time((ctx.cluster.resource.get("systemData") or {}).get("createdAt"))
     evidence = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.engine.context import CheckContext
+from shared.engine.context import CheckContext, Inconclusive
 from shared.model import Hit
 
 # Beyond 200 groups a token carries an overage claim instead of the group list.
@@ -20,7 +20,7 @@ def evaluate(ctx: CheckContext) -> list[Hit]:
     if fact is None:
         return []
     if not isinstance(fact, dict) or not isinstance(fact.get("groupCount"), int):
-        raise ValueError(f"arc-onboarding-principal-groups: unexpected value {fact!r}")
+        raise Inconclusive(f"arc-onboarding-principal-groups: unexpected value {fact!r}")
     count = fact["groupCount"]
     if count <= GROUP_LIMIT:
         return []

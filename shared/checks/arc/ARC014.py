@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.engine.context import CheckContext
+from shared.engine.context import CheckContext, Inconclusive
 from shared.model import Hit
 
 FACT = "custom-locations-principal"
@@ -31,7 +31,7 @@ def evaluate(ctx: CheckContext) -> list[Hit]:
     """
     fact = ctx.directory[FACT]
     if fact is not None and not isinstance(fact, dict):
-        raise ValueError(f"{FACT}: unexpected value {fact!r}")
+        raise Inconclusive(f"{FACT}: unexpected value {fact!r}")
     requested = fact is not None or _requested_in_arm(ctx.cluster.properties)
     if not requested:
         return []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.engine.context import CheckContext
+from shared.engine.context import CheckContext, Inconclusive
 from shared.model import Hit
 
 LOADBALANCERS = "microsoft.network/loadbalancers"
@@ -30,7 +30,7 @@ def evaluate(ctx: CheckContext) -> list[Hit]:
     outbound = str(network.get("outboundType") or "loadBalancer").lower()
     if not lbs and outbound == "loadbalancer":
         # Such a cluster always has its `kubernetes` load balancer: the node resource group was not read.
-        raise LookupError("the node resource group's load balancers and public IPs are not in the inventory")
+        raise Inconclusive("the node resource group's load balancers and public IPs are not in the inventory")
     hits = []
     for lb in lbs:
         sku = str((lb.get("sku") or {}).get("name") or "standard").lower()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from shared.engine.context import CheckContext
+from shared.engine.context import CheckContext, Inconclusive
 from shared.model import Hit
 
 SUBJECT = "apiServerAccessProfile.authorizedIPRanges"
@@ -63,7 +63,7 @@ def evaluate(ctx: CheckContext) -> list[Hit]:
             missing.append(f"node pool {pool.get('name')}: node public IPs without a public IP prefix")
             continue
         if prefix_id not in prefixes:
-            raise LookupError(f"public IP prefix of node pool {pool.get('name')} is not in the inventory")
+            raise Inconclusive(f"public IP prefix of node pool {pool.get('name')} is not in the inventory")
         cidr = str((prefixes[prefix_id].get("properties") or {}).get("ipPrefix") or "")
         if cidr and not _covered(cidr, nets):
             missing.append(f"node pool {pool.get('name')}: node public IP prefix {cidr}")
@@ -75,7 +75,7 @@ def evaluate(ctx: CheckContext) -> list[Hit]:
         for ref in _get(nat, "effectiveOutboundIPs") or []:
             ip_id = str(ref.get("id", "")).lower()
             if ip_id not in ips:
-                raise LookupError("the NAT gateway's outbound public IPs are not in the inventory")
+                raise Inconclusive("the NAT gateway's outbound public IPs are not in the inventory")
             address = str((ips[ip_id].get("properties") or {}).get("ipAddress") or "")
             if address and not _covered(address, nets):
                 missing.append(f"NAT gateway outbound IP {address}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.engine.context import CheckContext, SignalRow
+from shared.engine.context import CheckContext, Inconclusive, SignalRow
 from shared.model import Hit
 
 SIGNATURE = "service-selector-state"
@@ -16,7 +16,7 @@ def _sample(row: SignalRow, key: str) -> str:
 def evaluate(ctx: CheckContext) -> list[Hit]:
     if "KubePodInventory" not in ctx.heartbeats:
         # Without pod inventory every service would look empty: refuse to conclude.
-        raise LookupError("no KubePodInventory rows from this cluster: pods behind services are unknown")
+        raise Inconclusive("no KubePodInventory rows from this cluster: pods behind services are unknown")
     rows = ctx.signal(SIGNATURE)
     # KubePodInventory.ServiceName holds one service per pod: a pod selected by two services with the
     # same selector (a headless twin) is recorded under one of them only, so backing is shared by selector.
