@@ -172,12 +172,15 @@ async def _gather_facts(
     end: datetime,
     signals: dict[str, ClusterSignals],
 ) -> None:
-    """Metrics and Microsoft Graph facts, only for checks that need them."""
-    metric_specs = {(m.namespace, m.name, m.aggregation): m for c in catalog for m in c.spec.metrics}
-    facts = {f for c in catalog for f in c.spec.graph}
+    """Metrics and Microsoft Graph facts, only those that checks applying to the cluster's kind need."""
+
+    def _reason(err: SourceFailure) -> str:
+        return f"{err.kind}: {err}" + (f" (needs {err.role})" if err.role else "")
 
     async def for_cluster(cluster: Cluster) -> None:
         sig = signals[cluster.key]
+        wanted = [c for c in catalog if c.applies_to(cluster.kind)]
+        metric_specs = sorted({(m.namespace, m.name, m.aggregation) for c in wanted for m in c.spec.metrics})
         for namespace, name, aggregation in metric_specs:
             if sources.metrics is None:
                 sig.metric_errors[name] = "no metrics source configured"
@@ -185,15 +188,15 @@ async def _gather_facts(
             try:
                 sig.metrics[name] = await sources.metrics.fetch(cluster, namespace, name, aggregation, start, end)
             except SourceFailure as err:
-                sig.metric_errors[name] = f"{err.kind}: {err}" + (f" (needs {err.role})" if err.role else "")
-        for fact in sorted(facts):
+                sig.metric_errors[name] = _reason(err)
+        for fact in sorted({f for c in wanted for f in c.spec.graph}):
             if sources.directory is None:
                 sig.directory_errors[fact] = "no Microsoft Graph source configured"
                 continue
             try:
                 sig.directory[fact] = await sources.directory.fact(cluster, fact)
             except SourceFailure as err:
-                sig.directory_errors[fact] = f"{err.kind}: {err}" + (f" (needs {err.role})" if err.role else "")
+                sig.directory_errors[fact] = _reason(err)
 
     await asyncio.gather(*(for_cluster(c) for c in clusters))
 
