@@ -12,6 +12,7 @@ from shared.engine.context import CheckContext, Inconclusive, SignalRow, hits_by
 from shared.engine.texts import cluster_params, render
 from shared.kql.tables import PROFILES
 from shared.model import Cluster, Coverage, CoverageStatus, Finding, Hit
+from shared.redact import redact
 from shared.sources.base import MetricPoint
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def _finding(check: Check, cluster: Cluster, hit: Hit, lang: str) -> Finding:
         cause=render(texts.cause, params),
         remediation=[render(step, params) for step in texts.remediation],
         docs=check.spec.docs,
-        evidence=hit.evidence,
+        evidence=redact(hit.evidence),  # log lines may carry tokens or keys: they never leave the scan
         first_seen=hit.first_seen,
         last_seen=hit.last_seen,
         count=hit.count,
