@@ -37,6 +37,19 @@ def _parent_id(resource_id: str) -> str:
     return lowered.rsplit("/", 2)[0]
 
 
+def resource_type(resource: dict[str, Any]) -> str:
+    """Lower-case ARM type; derived from the id when a list response leaves `type` out (agent pools do)."""
+    declared = str(resource.get("type") or "").lower()
+    if declared:
+        return declared
+    lowered = str(resource.get("id", "")).lower()
+    tail = lowered[lowered.rfind("/providers/") + len("/providers/") :].split("/") if "/providers/" in lowered else []
+    if len(tail) < 3:
+        return ""
+    namespace, pairs = tail[0], tail[1:]
+    return "/".join([namespace, *pairs[0::2]])
+
+
 def id_parts(resource_id: str) -> tuple[str, str]:
     parts = resource_id.split("/")
     lower = [p.lower() for p in parts]
@@ -88,7 +101,7 @@ def assemble_clusters(resources: Iterable[dict[str, Any]]) -> list[Cluster]:
     dcrs: dict[str, dict[str, Any]] = {}
     others: list[dict[str, Any]] = []
     for res in resources:
-        rtype = str(res.get("type", "")).lower()
+        rtype = resource_type(res)
         rid = str(res.get("id", ""))
         if rtype in ARM_TYPES:
             clusters[rid.lower()] = res
@@ -101,7 +114,7 @@ def assemble_clusters(resources: Iterable[dict[str, Any]]) -> list[Cluster]:
 
     result = []
     for key, res in sorted(clusters.items()):
-        kind = ARM_TYPES[str(res["type"]).lower()]
+        kind = ARM_TYPES[resource_type(res)]
         sub, rg = id_parts(res["id"])
         kids = children.get(key, {})
         extensions = kids.get(EXTENSION_TYPE, [])
