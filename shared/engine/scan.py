@@ -25,7 +25,7 @@ from shared.sources.base import (
     SourceFailure,
 )
 
-Progress = Callable[[str, int], None]  # (label, total-or-advance) — see ScanProgress in the CLI
+Progress = Callable[[str, int], None]  # ("total", n) once, then (label, 1) per query and per cluster
 
 
 @dataclass

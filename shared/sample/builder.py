@@ -34,8 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.kql.literals import parse_duration
-
-SNAPSHOT_EVERY = timedelta(minutes=5)
+from shared.sample.baseline import SNAPSHOT_EVERY
 
 
 def _uuid(rng: random.Random) -> str:
